@@ -1,0 +1,12 @@
+//go:build purego || !amd64
+
+package sm4
+
+func expandKey(s *Schedule, key *[KeySize]byte) { expandKeyGeneric(s, key) }
+
+func encryptBlock(s *Schedule, dst, src *[BlockSize]byte, decrypt bool) {
+	encryptBlockGeneric(s, dst, src, decrypt)
+}
+
+// Impl names the implementation in use: "generic" (portable, constant-time).
+func Impl() string { return "generic" }
