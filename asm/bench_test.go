@@ -1,0 +1,158 @@
+package asm
+
+import (
+	"crypto/cipher"
+	"testing"
+
+	gmsm4 "github.com/emmansun/gmsm/sm4"
+
+	"github.com/sscard/sscard/sm4"
+)
+
+// benchImpls runs fn as sub-benchmark impl=<name> for every available path.
+func benchImpls(b *testing.B, fn func(b *testing.B)) {
+	old := Impl()
+	defer SetImpl(old)
+	for _, name := range Impls() {
+		b.Run("impl="+name, func(b *testing.B) {
+			if err := SetImpl(name); err != nil {
+				b.Fatal(err)
+			}
+			fn(b)
+		})
+	}
+}
+
+func perLane(b *testing.B, unit string) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*MaxLanes), unit)
+}
+
+func BenchmarkExpandKeys(b *testing.B) {
+	benchImpls(b, func(b *testing.B) {
+		r := newRand(b)
+		var keys Blocks
+		randBlocks(r, &keys)
+		var k Keys
+		b.ReportAllocs()
+		b.SetBytes(16 * MaxLanes)
+		for b.Loop() {
+			ExpandKeys(&k, &keys, MaxLanes)
+		}
+		perLane(b, "ns/key")
+	})
+}
+
+func BenchmarkEncrypt(b *testing.B) {
+	benchImpls(b, func(b *testing.B) {
+		r := newRand(b)
+		var keys, x Blocks
+		randBlocks(r, &keys)
+		randBlocks(r, &x)
+		var k Keys
+		ExpandKeys(&k, &keys, MaxLanes)
+		b.ReportAllocs()
+		b.SetBytes(16 * MaxLanes)
+		for b.Loop() {
+			Encrypt(&x, &k, &x, MaxLanes)
+		}
+		perLane(b, "ns/block")
+	})
+}
+
+func BenchmarkCBCMAC(b *testing.B) {
+	benchImpls(b, func(b *testing.B) {
+		r := newRand(b)
+		var keys, out Blocks
+		randBlocks(r, &keys)
+		var k Keys
+		ExpandKeys(&k, &keys, MaxLanes)
+		var msg [MaxMACBlocks]Blocks
+		var nb [MaxLanes]uint8
+		for i := range nb {
+			nb[i] = 2
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			CBCMAC(&out, &k, &msg, &nb, MaxLanes)
+		}
+		perLane(b, "ns/txn")
+	})
+}
+
+// benchShapes are the verify shapes of the fused benchmarks: the purchase
+// TAC (Shared parent, no session key, 2 MAC blocks) and a session-key MAC.
+var benchShapes = []struct {
+	name    string
+	session bool
+}{
+	{"tac", false},
+	{"session", true},
+}
+
+func BenchmarkFused(b *testing.B) {
+	for _, sh := range benchShapes {
+		b.Run("shape="+sh.name, func(b *testing.B) {
+			benchImpls(b, func(b *testing.B) {
+				r := newRand(b)
+				f := new(Fused)
+				f.N = MaxLanes
+				var key [16]byte
+				for i := range key {
+					key[i] = byte(r.Uint32())
+				}
+				var s sm4.Schedule
+				s.Init(&key)
+				f.Shared = &s
+				f.Session = sh.session
+				randBlocks(r, &f.Div)
+				randBlocks(r, &f.Sess)
+				randBlocks(r, &f.Msg[0])
+				randBlocks(r, &f.Msg[1])
+				for i := range f.NBlocks {
+					f.NBlocks[i] = 2
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					f.Run()
+				}
+				perLane(b, "ns/txn")
+			})
+		})
+	}
+}
+
+// BenchmarkFusedPeer composes the same verify naively with emmansun/gmsm:
+// sm4.NewCipher per key and crypto/cipher CBC for the MAC.
+func BenchmarkFusedPeer(b *testing.B) {
+	for _, sh := range benchShapes {
+		b.Run("shape="+sh.name, func(b *testing.B) {
+			b.Run("impl=emmansun", func(b *testing.B) {
+				r := newRand(b)
+				parent := make([]byte, 16)
+				div := make([]byte, 16)
+				sess := make([]byte, 16)
+				msg := make([]byte, 32)
+				for _, s := range [][]byte{parent, div, sess, msg} {
+					for i := range s {
+						s[i] = byte(r.Uint32())
+					}
+				}
+				k := make([]byte, 16)
+				out := make([]byte, 32)
+				iv := make([]byte, 16)
+				b.ReportAllocs()
+				for b.Loop() {
+					c, _ := gmsm4.NewCipher(parent)
+					c.Encrypt(k, div)
+					c, _ = gmsm4.NewCipher(k)
+					if sh.session {
+						c.Encrypt(k, sess)
+						c, _ = gmsm4.NewCipher(k)
+					}
+					cipher.NewCBCEncrypter(c, iv).CryptBlocks(out, msg)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/txn")
+			})
+		})
+	}
+}

@@ -1,0 +1,172 @@
+package asm
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrUnsupported is returned (wrapped) by SetImpl for a path that this CPU,
+// this build or this package does not have.
+var ErrUnsupported = errors.New("asm: implementation not supported")
+
+// Implementation paths, best last.
+const (
+	implGeneric = iota
+	implAVX2
+	implAVX512
+)
+
+var implNames = [...]string{
+	implGeneric: "generic",
+	implAVX2:    "avx2",
+	implAVX512:  "avx512gfni",
+}
+
+// impl is the path in use, chosen once at init; SetImpl changes it.
+var impl = bestImpl()
+
+func bestImpl() int {
+	switch {
+	case hasAVX512GFNI:
+		return implAVX512
+	case hasAVX2:
+		return implAVX2
+	}
+	return implGeneric
+}
+
+func available(i int) bool {
+	switch i {
+	case implGeneric:
+		return true
+	case implAVX2:
+		return hasAVX2
+	case implAVX512:
+		return hasAVX512GFNI
+	}
+	return false
+}
+
+// Impls lists the paths available on this CPU and build, from the portable
+// "generic" up to the best: some of "generic", "avx2", "avx512gfni".
+func Impls() []string {
+	var s []string
+	for i, name := range implNames {
+		if available(i) {
+			s = append(s, name)
+		}
+	}
+	return s
+}
+
+// Impl names the path in use.
+func Impl() string { return implNames[impl] }
+
+// SetImpl forces the path named name (one of Impls) for every later call,
+// for tests and benchmarks. It returns an error wrapping ErrUnsupported if
+// the path is unknown or not available here. It is not safe to call
+// concurrently with the other functions of the package.
+func SetImpl(name string) error {
+	for i, n := range implNames {
+		if n == name {
+			if !available(i) {
+				return fmt.Errorf("asm: implementation %q not available on this CPU or build: %w", name, ErrUnsupported)
+			}
+			impl = i
+			return nil
+		}
+	}
+	return fmt.Errorf("asm: unknown implementation %q: %w", name, ErrUnsupported)
+}
+
+// checkLanes panics on a lane count outside 0..MaxLanes (a programmer error)
+// and reports whether there is any work.
+func checkLanes(n int) bool {
+	if n < 0 || n > MaxLanes {
+		panic("asm: lane count out of range")
+	}
+	return n > 0
+}
+
+func checkBlocks(nblocks *[MaxLanes]uint8, n int) {
+	for i := 0; i < n; i++ {
+		if nblocks[i] > MaxMACBlocks {
+			panic("asm: MAC block count above MaxMACBlocks")
+		}
+	}
+}
+
+// ExpandKeys expands the keys of lanes 0..n-1 (keys.W[j][i] is word j of
+// lane i's key) into dst. Lanes >= n of dst are not written. n must be in
+// 0..MaxLanes (n == 0 does nothing); any other value panics.
+func ExpandKeys(dst *Keys, keys *Blocks, n int) {
+	if !checkLanes(n) {
+		return
+	}
+	switch impl {
+	case implAVX512:
+		expandKeysAVX512(dst, keys, n)
+	case implAVX2:
+		expandKeysAVX2(dst, keys, n)
+	default:
+		expandKeysGeneric(dst, keys, n)
+	}
+}
+
+// Encrypt encrypts one block per lane, lane i under the schedule of lane i
+// in k, for lanes 0..n-1. dst may alias src. Lanes >= n of dst are not
+// written. n must be in 0..MaxLanes; any other value panics.
+func Encrypt(dst *Blocks, k *Keys, src *Blocks, n int) {
+	if !checkLanes(n) {
+		return
+	}
+	switch impl {
+	case implAVX512:
+		encryptAVX512(dst, k, src, n)
+	case implAVX2:
+		encryptAVX2(dst, k, src, n)
+	default:
+		encryptGeneric(dst, k, src, n)
+	}
+}
+
+// CBCMAC computes, for each lane i < n, the SM4 CBC-MAC (zero IV) of the
+// nblocks[i] blocks msg[0] .. msg[nblocks[i]-1] of that lane under its
+// schedule in k, and stores the last CBC block in dst (a lane with no block
+// yields zero). Messages are already padded. Lanes may have different
+// lengths. Lanes >= n of dst are not written. n must be in 0..MaxLanes and
+// every nblocks[i], i < n, at most MaxMACBlocks; other values panic.
+func CBCMAC(dst *Blocks, k *Keys, msg *[MaxMACBlocks]Blocks, nblocks *[MaxLanes]uint8, n int) {
+	if !checkLanes(n) {
+		return
+	}
+	checkBlocks(nblocks, n)
+	switch impl {
+	case implAVX512:
+		cbcmacAVX512(dst, k, msg, nblocks, n)
+	case implAVX2:
+		cbcmacAVX2(dst, k, msg, nblocks, n)
+	default:
+		cbcmacGeneric(dst, k, msg, nblocks, n)
+	}
+}
+
+// Run computes the fused pipeline documented on Fused for lanes 0..f.N-1 and
+// stores the results in f.Out; lanes >= f.N of f.Out are not written. f.N
+// must be in 0..MaxLanes and every f.NBlocks[i], i < f.N, at most
+// MaxMACBlocks; other values panic. Run keeps no key material beyond the
+// call (its scratch is wiped); f itself is the caller's to wipe.
+func (f *Fused) Run() {
+	if !checkLanes(f.N) {
+		return
+	}
+	checkBlocks(&f.NBlocks, f.N)
+	switch impl {
+	case implAVX512:
+		fusedAVX512(f)
+	case implAVX2:
+		fusedAVX2(f)
+	default:
+		fusedGeneric(f)
+	}
+}
