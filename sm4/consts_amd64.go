@@ -185,11 +185,12 @@ func deriveAlgebra() (g algebra) {
 	return
 }
 
-// Immediates baked into the assembly; init checks them against the algebra.
+// Immediates baked into the assembly (see _asm/gen.go); init in
+// dispatch_amd64.go checks them against the algebra.
 const (
-	immD    = 0x65 // d = φ(0xd3)
-	immKEnc = 0x00 // placeholder, see init
-	immKKey = 0x00
+	immD    = 0x3e // d = φ(0xd3)
+	immKEnc = 0x63 // M·L(c,c,c,c), one byte
+	immKKey = 0xc5 // M·L'(c,c,c,c), one byte
 )
 
 type vec [16]byte
@@ -257,17 +258,17 @@ type gfniConsts struct {
 
 // aesConsts is read by the AES-NI assembly; field offsets are fixed there.
 type aesConsts struct {
-	encLo, encHi [4]vec // 0, 64: nibble tables of N_r·A_aes⁻¹ (+ constant in encLo[0])
-	keyLo, keyHi [4]vec // 128, 192
-	mLo, mHi     vec    // 256, 272: nibble tables of M·x ⊕ d
-	mInvLo       vec    // 288: nibble tables of M⁻¹
-	mInvHi       vec    // 304
-	rot          [4]vec // 320: PSHUFB masks rotating each dword left by 8r bits
-	load         [4]vec // 384: PSHUFB masks, big-endian word j -> broadcast
-	bswap        vec    // 448
-	low4         vec    // 464: 0x0f in every byte
-	d            vec    // 480
-	fk           [4]vec // 496: bcast(M·FK_j)
+	encLo, encHi [4]vec  // 0, 64: nibble tables of N_r·A_aes⁻¹ (+ constant in encLo[0])
+	keyLo, keyHi [4]vec  // 128, 192
+	mLo, mHi     vec     // 256, 272: nibble tables of M·x ⊕ d
+	mInvLo       vec     // 288: nibble tables of M⁻¹
+	mInvHi       vec     // 304
+	rot          [4]vec  // 320: PSHUFB masks rotating each dword left by 8r bits
+	load         [4]vec  // 384: PSHUFB masks, big-endian word j -> broadcast
+	bswap        vec     // 448
+	low4         vec     // 464: 0x0f in every byte
+	d            vec     // 480
+	fk           [4]vec  // 496: bcast(M·FK_j)
 	ck           [32]vec // 560: bcast(M·CK_i) ⊕ d
 }
 

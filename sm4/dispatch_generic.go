@@ -8,5 +8,23 @@ func encryptBlock(s *Schedule, dst, src *[BlockSize]byte, decrypt bool) {
 	encryptBlockGeneric(s, dst, src, decrypt)
 }
 
-// Impl names the implementation in use: "generic" (portable, constant-time).
+func initEncrypt(s *Schedule, key *[KeySize]byte, dst, src *[BlockSize]byte) {
+	expandKeyGeneric(s, key)
+	encryptBlockGeneric(s, dst, src, false)
+}
+
+// Impl names the implementation in use: always "generic" (portable Go,
+// constant-time) in this build.
 func Impl() string { return "generic" }
+
+// SetImpl selects the implementation by the name Impl reports; only
+// "generic" exists in this build, any other name returns ErrUnsupported.
+func SetImpl(name string) error {
+	if name != "generic" {
+		return ErrUnsupported
+	}
+	return nil
+}
+
+// Impls lists the implementations this build can run.
+func Impls() []string { return []string{"generic"} }

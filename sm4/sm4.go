@@ -2,15 +2,39 @@
 // value-type key schedule, so that a per-card schedule lives on the stack:
 // no allocation, and a Schedule is safe for concurrent use once built.
 //
-// # Constant time
+// # Implementations and constant time
 //
-// No path indexes memory with secret data. On amd64 (without the purego
-// build tag) blocks and key schedules run in assembly that computes the S-box
-// with GFNI or AES-NI instructions; elsewhere a portable constant-time
-// implementation evaluates the S-box arithmetically. See Impl.
+// Impl reports the path in use, chosen once at init from the CPU's features.
+// All three are constant-time: no memory access is indexed by secret data and
+// no branch depends on it.
+//
+//   - "gfni" (amd64, GFNI and AVX): assembly that computes the S-box with
+//     GF2P8AFFINEINVQB, an instruction with data-independent timing. The
+//     state is kept in a basis where the S-box's input affine map is already
+//     applied, and the output affine map and the linear transform L are folded
+//     into four GF2P8AFFINEINVQB matrices, so a round is one shuffle level,
+//     four independent inversions and a XOR tree. With AVX-512VL the XOR
+//     trees use VPTERNLOGD.
+//   - "aesni" (amd64 with AES-NI and SSSE3 but no GFNI): assembly that
+//     computes the field inversion with AESENCLAST (zero round key, the word
+//     broadcast to all columns so ShiftRows is the identity) and every affine
+//     and linear map with PSHUFB lookups into 16-entry tables held in
+//     registers, which select within a register and do not touch memory at a
+//     secret address.
+//   - "generic" (other architectures, the purego build tag, or an amd64 CPU
+//     without AES-NI): portable Go that evaluates the S-box arithmetically with
+//     shifts, ANDs and XORs (see generic.go); correct and constant-time but
+//     much slower.
 package sm4
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"errors"
+)
+
+// ErrUnsupported is returned by SetImpl for an implementation this CPU or
+// build cannot run.
+var ErrUnsupported = errors.New("sm4: implementation not supported on this CPU")
 
 // BlockSize is the SM4 block size in bytes.
 const BlockSize = 16
@@ -35,6 +59,14 @@ func (s *Schedule) Encrypt(dst, src *[BlockSize]byte) {
 // Decrypt decrypts one block from src into dst. dst and src may alias.
 func (s *Schedule) Decrypt(dst, src *[BlockSize]byte) {
 	encryptBlock(s, dst, src, true)
+}
+
+// InitEncrypt expands key into s and encrypts src into dst under that key,
+// as Init followed by Encrypt. On the GFNI path the two run interleaved in
+// one pass: round i of the block runs as soon as round key i exists, so the
+// two dependency chains overlap. dst and src may alias.
+func (s *Schedule) InitEncrypt(key *[KeySize]byte, dst, src *[BlockSize]byte) {
+	initEncrypt(s, key, dst, src)
 }
 
 // Wipe zeroes the schedule.

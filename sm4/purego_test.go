@@ -1,0 +1,5 @@
+//go:build purego
+
+package sm4_test
+
+const purego = true
