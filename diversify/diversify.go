@@ -95,19 +95,24 @@ type Factor [8]byte
 // SM4Child sets dst to SM4(parent, f || ~f).
 func SM4Child(dst, parent *[16]byte, f *Factor) {
 	var s sm4.Schedule
-	s.Init(parent)
-	SM4ChildSchedule(dst, &s, f)
+	in := factorBlock(f)
+	s.InitEncrypt(parent, dst, &in)
 	s.Wipe()
+}
+
+// factorBlock returns f || ~f.
+func factorBlock(f *Factor) (in [16]byte) {
+	for i := 0; i < 8; i++ {
+		in[i] = f[i]
+		in[8+i] = ^f[i]
+	}
+	return
 }
 
 // SM4ChildSchedule is SM4Child with the parent key already expanded, for
 // callers that cache upper-level schedules.
 func SM4ChildSchedule(dst *[16]byte, parent *sm4.Schedule, f *Factor) {
-	var in [16]byte
-	for i := 0; i < 8; i++ {
-		in[i] = f[i]
-		in[8+i] = ^f[i]
-	}
+	in := factorBlock(f)
 	parent.Encrypt(dst, &in)
 }
 

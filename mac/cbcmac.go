@@ -29,6 +29,26 @@ func cbcSM4(s *sm4.Schedule, state *[16]byte, data []byte, pad Padding) {
 	s.Encrypt(state, state)
 }
 
+// cbcSM4Key is cbcSM4 under key, expanding it into s in one pass with the
+// first block (the key schedule and the block run interleaved).
+func cbcSM4Key(s *sm4.Schedule, key *[16]byte, state *[16]byte, data []byte, pad Padding) {
+	if len(data) > 16 || (len(data) == 16 && pad == PadAlways) {
+		for i := 0; i < 16; i++ {
+			state[i] ^= data[i]
+		}
+		s.InitEncrypt(key, state, state)
+		cbcSM4(s, state, data[16:], pad)
+		return
+	}
+	for i := range data {
+		state[i] ^= data[i]
+	}
+	if len(data) < 16 {
+		state[len(data)] ^= 0x80
+	}
+	s.InitEncrypt(key, state, state)
+}
+
 // cbcDES runs single-DES CBC over data padded with method 2.
 func cbcDES(s *des.Schedule, state *[8]byte, data []byte, pad Padding) {
 	for len(data) > 8 || (len(data) == 8 && pad == PadAlways) {
@@ -52,9 +72,13 @@ func cbcDES(s *des.Schedule, state *[8]byte, data []byte, pad Padding) {
 // A transaction MAC is its leftmost 4 bytes.
 func SM4MAC(out *[16]byte, key *[16]byte, iv *[16]byte, data []byte) {
 	var s sm4.Schedule
-	s.Init(key)
-	SM4MACSchedule(out, &s, iv, data)
+	var st [16]byte
+	if iv != nil {
+		st = *iv
+	}
+	cbcSM4Key(&s, key, &st, data, PadAlways)
 	s.Wipe()
+	*out = st
 }
 
 // SM4MACSchedule is SM4MAC under an already expanded key.

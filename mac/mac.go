@@ -226,9 +226,8 @@ func keyedMAC(alg diversify.Alg, rule KeyRule, pad Padding, key *[16]byte, data 
 		}
 	}
 	var s sm4.Schedule
-	s.Init(&k)
 	var st [16]byte
-	cbcSM4(&s, &st, data, pad)
+	cbcSM4Key(&s, &k, &st, data, pad)
 	s.Wipe()
 	clear(k[:])
 	copy(m[:], st[:4])

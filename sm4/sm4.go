@@ -78,8 +78,7 @@ func (s *Schedule) Wipe() {
 // key on the stack.
 func EncryptBlock(key *[KeySize]byte, dst, src *[BlockSize]byte) {
 	var s Schedule
-	s.Init(key)
-	s.Encrypt(dst, src)
+	s.InitEncrypt(key, dst, src)
 	s.Wipe()
 }
 
