@@ -12,10 +12,9 @@ var lockstepFlag = flag.Bool("lockstep", true, "run key schedules in lockstep wi
 // Z16..Z27: three temporaries per group. Z28..Z31: constants.
 const (
 	zRol16 = "Z28"
-	zRol8  = "Z29"
+	zRol24 = "Z29"
 	zPost  = "Z30"
 	zPre   = "Z31"
-	mRol24 = "sm4rol24<>(SB)"
 )
 
 type grp [4]string
@@ -33,7 +32,7 @@ func mem(off int, base string) string { return fmt.Sprintf("%d(%s)", off, base) 
 func loadConsts512() {
 	p("VPBROADCASTQ sm4gfpre<>(SB), %s", zPre)
 	p("VPBROADCASTQ sm4gfpost<>(SB), %s", zPost)
-	p("VMOVDQU64 sm4rol8<>(SB), %s", zRol8)
+	p("VMOVDQU64 sm4rol24<>(SB), %s", zRol24)
 	p("VMOVDQU64 sm4rol16<>(SB), %s", zRol16)
 }
 
@@ -55,14 +54,14 @@ func encRound512(s grp, i int, rk string, bcst bool, t [3]string) {
 	p("VPXORD %s, %s, %s", b, c, tt)
 	p("%s $0x96, %s, %s, %s", op, rk, d, tt)
 	sbox512(tt)
-	// L(x) = x ^ rol2(x ^ rol8 x ^ rol16 x) ^ rol24 x
-	p("VPSHUFB %s, %s, %s", zRol8, tt, u)
-	p("VPSHUFB %s, %s, %s", zRol16, tt, v)
-	p("VPTERNLOGD $0x96, %s, %s, %s", tt, v, u)
-	p("VPSHUFB %s, %s, %s", mRol24, tt, v)
-	p("VPROLD $2, %s, %s", u, u)
-	p("VPTERNLOGD $0x96, %s, %s, %s", tt, v, a)
-	p("VPXORD %s, %s, %s", u, a, a)
+	// L(x) = e ^ rol2(x ^ rol16 e) with e = x ^ rol24 x, since
+	// rol16 e = rol16 x ^ rol8 x: six operations, two of them shuffles.
+	p("VPSHUFB %s, %s, %s", zRol24, tt, u)
+	p("VPXORD %s, %s, %s", tt, u, u)
+	p("VPSHUFB %s, %s, %s", zRol16, u, v)
+	p("VPXORD %s, %s, %s", tt, v, v)
+	p("VPROLD $2, %s, %s", v, v)
+	p("VPTERNLOGD $0x96, %s, %s, %s", u, v, a)
 }
 
 // keyRound512 emits round i of the key schedule on group s:
@@ -246,11 +245,7 @@ func macBlock512(msg, keys, cnt, nb string) {
 		p("VPXORD %s, %s, %s", mem(o+512, msg), s[1], s[2])
 		p("VMOVDQA64 %s, %s", t, s[1])
 	}
-	if keys[len(keys)-1] == ')' && keys[len(keys)-4:] == "(FP)" {
-		p("MOVQ %s, SI", keys)
-	} else {
-		p("MOVQ %s, SI", keys)
-	}
+	p("MOVQ %s, SI", keys)
 	encLoop512("SI", false)
 	p("INCQ %s", cnt)
 	finishMask512(cnt, nb)
