@@ -526,6 +526,13 @@ func TestImplsCoverCPU(t *testing.T) {
 		}
 		return
 	}
+	if Capped() {
+		t.Logf("%s=%s: paths above it are switched off", EnvCap, os.Getenv(EnvCap))
+		if want := os.Getenv(EnvCap); Impl() != want && !(want == "avx2" && !hasAVX2) {
+			t.Fatalf("%s=%s but the default path is %q", EnvCap, want, Impl())
+		}
+		return
+	}
 	x := cpu.X86
 	if x.HasAVX512F && x.HasAVX512BW && x.HasAVX512VL && x.HasAVX512GFNI {
 		if !slices.Contains(Impls(), "avx512gfni") {

@@ -3,6 +3,7 @@ package asm
 import (
 	"errors"
 	"fmt"
+	"os"
 )
 
 // ErrUnsupported is returned (wrapped) by SetImpl for a path that this CPU,
@@ -25,17 +26,39 @@ var implNames = [...]string{
 // impl is the path in use, chosen once at init; SetImpl changes it.
 var impl = bestImpl()
 
+// EnvCap is the environment variable that switches SIMD paths off: set to a
+// path name ("generic", "avx2"), it makes every better path unavailable, as
+// if the CPU lacked it. CI runs the tests once per cap; operators can use it
+// to rule a path out without rebuilding. Unknown values are ignored.
+const EnvCap = "SSCARD_ASM"
+
+// implCap is the best path EnvCap allows.
+var implCap = func() int {
+	v := os.Getenv(EnvCap)
+	for i, n := range implNames {
+		if n == v {
+			return i
+		}
+	}
+	return len(implNames) - 1
+}()
+
+// Capped reports whether EnvCap switched a path off.
+func Capped() bool { return implCap < len(implNames)-1 }
+
 func bestImpl() int {
-	switch {
-	case hasAVX512GFNI:
-		return implAVX512
-	case hasAVX2:
-		return implAVX2
+	for i := len(implNames) - 1; i > implGeneric; i-- {
+		if available(i) {
+			return i
+		}
 	}
 	return implGeneric
 }
 
 func available(i int) bool {
+	if i > implCap {
+		return false
+	}
 	switch i {
 	case implGeneric:
 		return true
