@@ -1,0 +1,161 @@
+package batch
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrCSVHeader reports a CSV header line that names no record field, or
+// one twice.
+var ErrCSVHeader = errors.New("batch: bad CSV header")
+
+// CSVColumns maps the columns of a CSV clearing file to record fields. Build
+// it with ParseCSVHeader.
+type CSVColumns struct {
+	cols []int8 // field id per column, -1 for an ignored column
+}
+
+// csvCell trims blanks and one pair of surrounding double quotes.
+func csvCell(s []byte) []byte {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t' || s[len(s)-1] == '\r' || s[len(s)-1] == '\n') {
+		s = s[:len(s)-1]
+	}
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		s = s[1 : len(s)-1]
+	}
+	return s
+}
+
+// nextCell splits line at the first comma.
+func nextCell(line []byte) (cell, rest []byte, more bool) {
+	for i, c := range line {
+		if c == ',' {
+			return line[:i], line[i+1:], true
+		}
+	}
+	return line, nil, false
+}
+
+// ParseCSVHeader parses the header line of a CSV clearing file: the JSON
+// field names of ParseRecord (CSVHeader lists them all), in any order;
+// unknown columns are ignored. A leading UTF-8 byte order mark is skipped.
+func ParseCSVHeader(line []byte) (*CSVColumns, error) {
+	if len(line) >= 3 && line[0] == 0xef && line[1] == 0xbb && line[2] == 0xbf {
+		line = line[3:]
+	}
+	h := &CSVColumns{}
+	var seen uint32
+	more := true
+	for more {
+		var cell []byte
+		cell, line, more = nextCell(line)
+		f := fieldID(csvCell(cell))
+		if f >= 0 {
+			if seen&(1<<f) != 0 {
+				return nil, fmt.Errorf("%w: column %q given twice", ErrCSVHeader, recordFieldNames[f])
+			}
+			seen |= 1 << f
+		}
+		h.cols = append(h.cols, int8(f))
+		if len(h.cols) > 1024 {
+			return nil, fmt.Errorf("%w: too many columns", ErrCSVHeader)
+		}
+	}
+	if seen == 0 {
+		return nil, fmt.Errorf("%w: no known column", ErrCSVHeader)
+	}
+	return h, nil
+}
+
+// ParseRecord parses one CSV data line into rec (which it overwrites). Cells
+// hold the same text as the JSON values (without quotes; a pair of
+// surrounding double quotes is removed); the factors cell lists the
+// factors root first, separated by spaces, '|' or ';'. An empty cell is an
+// absent field. Requirements and errors are those of the package-level
+// ParseRecord; it allocates nothing.
+func (h *CSVColumns) ParseRecord(line []byte, rec *Record) error {
+	*rec = Record{}
+	trimmed := csvCell(line)
+	if len(trimmed) == 0 {
+		return errEmpty
+	}
+	var seen uint32
+	more := true
+	for col := 0; more; col++ {
+		var cell []byte
+		cell, line, more = nextCell(line)
+		if col >= len(h.cols) {
+			return errColumns
+		}
+		f := int(h.cols[col])
+		if f < 0 {
+			continue
+		}
+		s := csvCell(cell)
+		for _, c := range s {
+			if c < 0x20 || c >= 0x80 {
+				return fieldErrs[f][rValue]
+			}
+		}
+		if len(s) == 0 {
+			continue
+		}
+		seen |= 1 << f
+		if f == fFactors {
+			if err := csvFactors(rec, s); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := setScalar(rec, f, s); err != nil {
+			return err
+		}
+	}
+	if err := checkRequired(rec, seen); err != nil {
+		return err
+	}
+	return rec.validate()
+}
+
+func csvFactors(rec *Record, s []byte) error {
+	start := -1
+	for i := 0; i <= len(s); i++ {
+		sep := i == len(s) || s[i] == ' ' || s[i] == '|' || s[i] == ';'
+		if !sep {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start < 0 {
+			continue
+		}
+		if rec.NFactors >= MaxFactors {
+			return errFactorNum
+		}
+		if err := parseFactor(&rec.Factors[rec.NFactors], s[start:i]); err != nil {
+			return err
+		}
+		rec.NFactors++
+		start = -1
+	}
+	return nil
+}
+
+// AppendCSV appends rec as one CSV line (no newline) with the columns of
+// CSVHeader; unused fields are empty cells.
+func AppendCSV(dst []byte, rec *Record) []byte {
+	w := rec.written()
+	for f := 0; f < nFields; f++ {
+		if f > 0 {
+			dst = append(dst, ',')
+		}
+		if w&(1<<f) != 0 {
+			dst = appendField(dst, rec, f, false)
+		}
+	}
+	return dst
+}

@@ -1,0 +1,854 @@
+package batch
+
+import (
+	"unicode/utf8"
+
+	"github.com/sscard/sscard/diversify"
+	"github.com/sscard/sscard/mac"
+)
+
+// Record fields, as named in record files.
+const (
+	fType = iota
+	fAlg
+	fKeyVersion
+	fFactors
+	fTransType
+	fAmount
+	fBalance
+	fTerminalID
+	fTerminalSeq
+	fDate
+	fTime
+	fCardRandom
+	fOfflineSeq
+	fOnlineSeq
+	fOldLimit
+	fNewLimit
+	fMAC1
+	fMAC2
+	fTAC
+	fMAC3
+	nFields
+)
+
+var recordFieldNames = [nFields]string{
+	"type", "alg", "key_version", "factors", "trans_type", "amount", "balance",
+	"terminal_id", "terminal_seq", "date", "time", "card_random", "offline_seq",
+	"online_seq", "old_limit", "new_limit", "mac1", "mac2", "tac", "mac3",
+}
+
+// CSVHeader is the header line AppendCSV writes: every record field, in the
+// order of AppendJSON.
+const CSVHeader = "type,alg,key_version,factors,trans_type,amount,balance,terminal_id,terminal_seq,date,time,card_random,offline_seq,online_seq,old_limit,new_limit,mac1,mac2,tac,mac3"
+
+// fieldID returns the id of a field name, or -1.
+func fieldID(name []byte) int {
+	switch string(name) {
+	case "type":
+		return fType
+	case "alg":
+		return fAlg
+	case "key_version":
+		return fKeyVersion
+	case "factors":
+		return fFactors
+	case "trans_type":
+		return fTransType
+	case "amount":
+		return fAmount
+	case "balance":
+		return fBalance
+	case "terminal_id":
+		return fTerminalID
+	case "terminal_seq":
+		return fTerminalSeq
+	case "date":
+		return fDate
+	case "time":
+		return fTime
+	case "card_random":
+		return fCardRandom
+	case "offline_seq":
+		return fOfflineSeq
+	case "online_seq":
+		return fOnlineSeq
+	case "old_limit":
+		return fOldLimit
+	case "new_limit":
+		return fNewLimit
+	case "mac1":
+		return fMAC1
+	case "mac2":
+		return fMAC2
+	case "tac":
+		return fTAC
+	case "mac3":
+		return fMAC3
+	}
+	return -1
+}
+
+// Problems with one field's value.
+const (
+	rMissing = iota
+	rDuplicate
+	rJSONType
+	rHex
+	rLength
+	rRange
+	rNumber
+	rValue
+	rEscape
+	nReasons
+)
+
+var reasonText = [nReasons]string{
+	"missing", "given twice", "wrong JSON type", "not hex", "wrong length",
+	"out of range", "not a decimal number", "unknown value", "escape sequences are not allowed",
+}
+
+// fieldErrs[f][r] is the prebuilt error for problem r with field f.
+var fieldErrs [nFields][nReasons]*RecordError
+
+func init() {
+	for f := range fieldErrs {
+		for r := range fieldErrs[f] {
+			fieldErrs[f][r] = newRecordError(recordFieldNames[f], reasonText[r])
+		}
+	}
+}
+
+// Errors about a line as a whole.
+var (
+	errEmpty     = newRecordError("", "empty line")
+	errNotObject = newRecordError("", "not a JSON object")
+	errSyntax    = newRecordError("", "JSON syntax error")
+	errEOF       = newRecordError("", "unexpected end of line")
+	errTrailing  = newRecordError("", "data after the JSON object")
+	errUTF8      = newRecordError("", "invalid UTF-8")
+	errDepth     = newRecordError("", "JSON nested too deeply")
+	errCtrl      = newRecordError("", "control character in a JSON string")
+	errTooLong   = newRecordError("", "line too long")
+	errColumns   = newRecordError("", "wrong number of CSV columns")
+	errFactorNum = newRecordError("factors", "too many factors")
+	errFactorHex = newRecordError("factors", "factor is not 2 to 16 hex digits in pairs")
+)
+
+// required[kind] are the fields every record of the kind must give;
+// requiredSession[kind] those needed as well when a session MAC (MAC1, MAC2,
+// MAC3) is present.
+var required, requiredSession [mac.KindOverdraw + 1]uint32
+
+func init() {
+	const base = 1<<fType | 1<<fAlg | 1<<fKeyVersion | 1<<fFactors | 1<<fTerminalID | 1<<fDate | 1<<fTime
+	for _, k := range []mac.Kind{mac.KindPurchase, mac.KindWithdrawal, mac.KindComposite} {
+		required[k] = base | 1<<fAmount | 1<<fTerminalSeq
+		requiredSession[k] = 1<<fCardRandom | 1<<fOfflineSeq
+	}
+	required[mac.KindLoad] = base | 1<<fAmount | 1<<fBalance | 1<<fOnlineSeq
+	required[mac.KindUnload] = required[mac.KindLoad]
+	required[mac.KindOverdraw] = base | 1<<fBalance | 1<<fOldLimit | 1<<fNewLimit | 1<<fOnlineSeq
+	for k := mac.KindLoad; k <= mac.KindOverdraw; k++ {
+		requiredSession[k] = 1 << fCardRandom
+	}
+}
+
+// checkRequired reports the first required field missing from seen.
+func checkRequired(r *Record, seen uint32) error {
+	if seen&(1<<fType) == 0 {
+		return fieldErrs[fType][rMissing]
+	}
+	need := required[r.Kind]
+	if r.Present&kindFields(r.Kind)&sessionFields != 0 {
+		need |= requiredSession[r.Kind]
+	}
+	if miss := need &^ seen; miss != 0 {
+		for f := 0; f < nFields; f++ {
+			if miss&(1<<f) != 0 {
+				return fieldErrs[f][rMissing]
+			}
+		}
+	}
+	return nil
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// decodeHex decodes exactly len(dst) bytes from s.
+func decodeHex(dst []byte, s []byte, f int) error {
+	if len(s) != 2*len(dst) {
+		for _, c := range s {
+			if _, ok := unhex(c); !ok {
+				return fieldErrs[f][rHex]
+			}
+		}
+		return fieldErrs[f][rLength]
+	}
+	for i := range dst {
+		hi, ok1 := unhex(s[2*i])
+		lo, ok2 := unhex(s[2*i+1])
+		if !ok1 || !ok2 {
+			return fieldErrs[f][rHex]
+		}
+		dst[i] = hi<<4 | lo
+	}
+	return nil
+}
+
+// decodeDigits packs 2*len(dst) decimal digits as BCD.
+func decodeDigits(dst []byte, s []byte) bool {
+	if len(s) != 2*len(dst) {
+		return false
+	}
+	for i, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+		if i%2 == 0 {
+			dst[i/2] = (c - '0') << 4
+		} else {
+			dst[i/2] |= c - '0'
+		}
+	}
+	return true
+}
+
+// parseUint parses a decimal number of at most max.
+func parseUint(s []byte, max uint64, f int) (uint64, error) {
+	if len(s) == 0 {
+		return 0, fieldErrs[f][rNumber]
+	}
+	var v uint64
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, fieldErrs[f][rNumber]
+		}
+		v = v*10 + uint64(c-'0')
+		if v > max {
+			return 0, fieldErrs[f][rRange]
+		}
+	}
+	return v, nil
+}
+
+func parseFactor(dst *diversify.Factor, s []byte) error {
+	if len(s) == 0 || len(s) > 16 || len(s)%2 != 0 {
+		return errFactorHex
+	}
+	*dst = diversify.Factor{}
+	for i := 0; i < len(s); i += 2 {
+		hi, ok1 := unhex(s[i])
+		lo, ok2 := unhex(s[i+1])
+		if !ok1 || !ok2 {
+			return errFactorHex
+		}
+		dst[i/2] = hi<<4 | lo
+	}
+	return nil
+}
+
+// setScalar sets field f (not factors) of r from its text.
+func setScalar(r *Record, f int, s []byte) error {
+	var err error
+	var v uint64
+	switch f {
+	case fType:
+		switch string(s) {
+		case "purchase":
+			r.Kind = mac.KindPurchase
+		case "withdrawal":
+			r.Kind = mac.KindWithdrawal
+		case "composite":
+			r.Kind = mac.KindComposite
+		case "load":
+			r.Kind = mac.KindLoad
+		case "unload":
+			r.Kind = mac.KindUnload
+		case "overdraw":
+			r.Kind = mac.KindOverdraw
+		default:
+			return fieldErrs[f][rValue]
+		}
+	case fAlg:
+		switch string(s) {
+		case "sm4", "SM4":
+			r.Alg = diversify.SM4
+		case "3des", "3DES":
+			r.Alg = diversify.TDES
+		default:
+			return fieldErrs[f][rValue]
+		}
+	case fKeyVersion:
+		v, err = parseUint(s, 255, f)
+		r.KeyVersion = uint8(v)
+	case fTransType:
+		var b [1]byte
+		err = decodeHex(b[:], s, f)
+		r.Type = b[0]
+		if err == nil && r.Type == 0 {
+			err = fieldErrs[f][rValue]
+		}
+	case fAmount:
+		v, err = parseUint(s, 1<<32-1, f)
+		r.Amount = uint32(v)
+	case fBalance:
+		v, err = parseUint(s, 1<<32-1, f)
+		r.Balance = uint32(v)
+	case fOldLimit:
+		v, err = parseUint(s, 1<<32-1, f)
+		r.OldLimit = uint32(v)
+	case fNewLimit:
+		v, err = parseUint(s, 1<<32-1, f)
+		r.NewLimit = uint32(v)
+	case fOfflineSeq:
+		v, err = parseUint(s, 1<<16-1, f)
+		r.OfflineSeq = uint16(v)
+	case fOnlineSeq:
+		v, err = parseUint(s, 1<<16-1, f)
+		r.OnlineSeq = uint16(v)
+	case fTerminalID:
+		err = decodeHex(r.Terminal[:], s, f)
+	case fTerminalSeq:
+		err = decodeHex(r.TermSeq[:], s, f)
+	case fCardRandom:
+		err = decodeHex(r.Random[:], s, f)
+	case fDate:
+		if !decodeDigits(r.Date[:], s) {
+			return errDate
+		}
+	case fTime:
+		if !decodeDigits(r.Time[:], s) {
+			return errTime
+		}
+	case fMAC1:
+		err = decodeHex(r.MAC1[:], s, f)
+		r.Present |= FieldMAC1
+	case fMAC2:
+		err = decodeHex(r.MAC2[:], s, f)
+		r.Present |= FieldMAC2
+	case fTAC:
+		err = decodeHex(r.TAC[:], s, f)
+		r.Present |= FieldTAC
+	case fMAC3:
+		err = decodeHex(r.MAC3[:], s, f)
+		r.Present |= FieldMAC3
+	}
+	return err
+}
+
+// isNumberField reports whether field f is a JSON number.
+func isNumberField(f int) bool {
+	switch f {
+	case fKeyVersion, fAmount, fBalance, fOldLimit, fNewLimit, fOfflineSeq, fOnlineSeq:
+		return true
+	}
+	return false
+}
+
+// jparser scans one JSON line.
+type jparser struct {
+	b []byte
+	i int
+}
+
+func (p *jparser) ws() {
+	for p.i < len(p.b) {
+		switch p.b[p.i] {
+		case ' ', '\t', '\r', '\n':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+// str scans a string at p.i (which is '"') and returns its raw content.
+// esc reports a backslash inside.
+func (p *jparser) str() (s []byte, esc bool, err error) {
+	p.i++
+	start := p.i
+	ascii := true
+	for p.i < len(p.b) {
+		c := p.b[p.i]
+		switch {
+		case c == '"':
+			s = p.b[start:p.i]
+			p.i++
+			if !ascii && !utf8.Valid(s) {
+				return nil, false, errUTF8
+			}
+			return s, esc, nil
+		case c == '\\':
+			esc = true
+			p.i += 2
+			continue
+		case c < 0x20:
+			return nil, false, errCtrl
+		case c >= 0x80:
+			ascii = false
+		}
+		p.i++
+	}
+	return nil, false, errEOF
+}
+
+// number scans a JSON number token and returns it.
+func (p *jparser) number() []byte {
+	start := p.i
+	for p.i < len(p.b) {
+		c := p.b[p.i]
+		if (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' {
+			p.i++
+			continue
+		}
+		break
+	}
+	return p.b[start:p.i]
+}
+
+// literal consumes word at p.i.
+func (p *jparser) literal(word string) bool {
+	if len(p.b)-p.i >= len(word) && string(p.b[p.i:p.i+len(word)]) == word {
+		p.i += len(word)
+		return true
+	}
+	return false
+}
+
+const maxDepth = 32
+
+// skip consumes any JSON value.
+func (p *jparser) skip(depth int) error {
+	if depth > maxDepth {
+		return errDepth
+	}
+	p.ws()
+	if p.i >= len(p.b) {
+		return errEOF
+	}
+	switch c := p.b[p.i]; {
+	case c == '"':
+		_, _, err := p.str()
+		return err
+	case c == '{' || c == '[':
+		end := byte('}')
+		if c == '[' {
+			end = ']'
+		}
+		p.i++
+		p.ws()
+		if p.i < len(p.b) && p.b[p.i] == end {
+			p.i++
+			return nil
+		}
+		for {
+			if c == '{' {
+				p.ws()
+				if p.i >= len(p.b) || p.b[p.i] != '"' {
+					return errSyntax
+				}
+				if _, _, err := p.str(); err != nil {
+					return err
+				}
+				p.ws()
+				if p.i >= len(p.b) || p.b[p.i] != ':' {
+					return errSyntax
+				}
+				p.i++
+			}
+			if err := p.skip(depth + 1); err != nil {
+				return err
+			}
+			p.ws()
+			if p.i >= len(p.b) {
+				return errEOF
+			}
+			if p.b[p.i] == ',' {
+				p.i++
+				continue
+			}
+			if p.b[p.i] == end {
+				p.i++
+				return nil
+			}
+			return errSyntax
+		}
+	case c == '-' || (c >= '0' && c <= '9'):
+		if len(p.number()) == 0 {
+			return errSyntax
+		}
+		return nil
+	case p.literal("true"), p.literal("false"), p.literal("null"):
+		return nil
+	}
+	return errSyntax
+}
+
+// factors parses a JSON array of factor strings into r.
+func (p *jparser) factors(r *Record) error {
+	p.i++ // '['
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == ']' {
+		p.i++
+		return nil
+	}
+	for {
+		p.ws()
+		if p.i >= len(p.b) {
+			return errEOF
+		}
+		if p.b[p.i] != '"' {
+			return fieldErrs[fFactors][rJSONType]
+		}
+		s, esc, err := p.str()
+		if err != nil {
+			return err
+		}
+		if esc {
+			return fieldErrs[fFactors][rEscape]
+		}
+		if r.NFactors >= MaxFactors {
+			return errFactorNum
+		}
+		if err := parseFactor(&r.Factors[r.NFactors], s); err != nil {
+			return err
+		}
+		r.NFactors++
+		p.ws()
+		if p.i >= len(p.b) {
+			return errEOF
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+		case ']':
+			p.i++
+			return nil
+		default:
+			return errSyntax
+		}
+	}
+}
+
+// ParseRecord parses one JSON Lines record into rec (which it overwrites):
+//
+//	{"type": "purchase"|"withdrawal"|"composite"|"load"|"unload"|"overdraw",
+//	 "alg": "sm4"|"3des", "key_version": 1, "factors": ["hex16", …],
+//	 "trans_type": "06", "amount": 1000, "balance": 5000,
+//	 "terminal_id": "hex12", "terminal_seq": "hex8", "date": "20261122",
+//	 "time": "135100", "card_random": "hex8", "offline_seq": 7,
+//	 "online_seq": 3, "old_limit": 0, "new_limit": 0,
+//	 "mac1": "hex8", "mac2": "hex8", "tac": "hex8", "mac3": "hex8"}
+//
+// Hex is case-insensitive, numbers are unsigned decimal integers. Factors
+// are root first (the last is the card's application serial), 1 to 8 bytes
+// each, right-padded with 00. trans_type defaults from type. Fields a kind
+// does not use, unknown fields and null values are ignored; a field given
+// twice is an error. The fields the kind uses are required (card_random and
+// the offline counter only when a session MAC is present), and at least one
+// of the kind's MAC fields. Leading and trailing white space (a CR
+// included) is allowed. ParseRecord allocates nothing and never panics; its
+// errors wrap ErrMalformed (see RecordError).
+func ParseRecord(line []byte, rec *Record) error {
+	*rec = Record{}
+	p := jparser{b: line}
+	p.ws()
+	if p.i >= len(p.b) {
+		return errEmpty
+	}
+	if p.b[p.i] != '{' {
+		return errNotObject
+	}
+	p.i++
+	var seen uint32
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == '}' {
+		p.i++
+	} else {
+		for {
+			p.ws()
+			if p.i >= len(p.b) {
+				return errEOF
+			}
+			if p.b[p.i] != '"' {
+				return errSyntax
+			}
+			key, _, err := p.str()
+			if err != nil {
+				return err
+			}
+			p.ws()
+			if p.i >= len(p.b) || p.b[p.i] != ':' {
+				return errSyntax
+			}
+			p.i++
+			p.ws()
+			if p.i >= len(p.b) {
+				return errEOF
+			}
+			f := fieldID(key)
+			switch {
+			case f < 0:
+				if err := p.skip(1); err != nil {
+					return err
+				}
+			case p.literal("null"):
+			default:
+				if seen&(1<<f) != 0 {
+					return fieldErrs[f][rDuplicate]
+				}
+				seen |= 1 << f
+				c := p.b[p.i]
+				switch {
+				case f == fFactors:
+					if c != '[' {
+						return fieldErrs[f][rJSONType]
+					}
+					if err := p.factors(rec); err != nil {
+						return err
+					}
+				case isNumberField(f):
+					if c != '-' && (c < '0' || c > '9') {
+						return fieldErrs[f][rJSONType]
+					}
+					if err := setScalar(rec, f, p.number()); err != nil {
+						return err
+					}
+				default:
+					if c != '"' {
+						return fieldErrs[f][rJSONType]
+					}
+					s, esc, err := p.str()
+					if err != nil {
+						return err
+					}
+					if esc {
+						return fieldErrs[f][rEscape]
+					}
+					if err := setScalar(rec, f, s); err != nil {
+						return err
+					}
+				}
+			}
+			p.ws()
+			if p.i >= len(p.b) {
+				return errEOF
+			}
+			if p.b[p.i] == ',' {
+				p.i++
+				continue
+			}
+			if p.b[p.i] == '}' {
+				p.i++
+				break
+			}
+			return errSyntax
+		}
+	}
+	p.ws()
+	if p.i != len(p.b) {
+		return errTrailing
+	}
+	if err := checkRequired(rec, seen); err != nil {
+		return err
+	}
+	return rec.validate()
+}
+
+var kindNames = [...]string{"", "purchase", "withdrawal", "composite", "load", "unload", "overdraw"}
+
+const hexDigits = "0123456789abcdef"
+
+func appendHex(dst []byte, b []byte) []byte {
+	for _, c := range b {
+		dst = append(dst, hexDigits[c>>4], hexDigits[c&0x0f])
+	}
+	return dst
+}
+
+func appendUint(dst []byte, v uint64) []byte {
+	var buf [20]byte
+	i := len(buf)
+	for {
+		i--
+		buf[i] = byte('0' + v%10)
+		v /= 10
+		if v == 0 {
+			break
+		}
+	}
+	return append(dst, buf[i:]...)
+}
+
+// recordFields returns the data fields AppendJSON writes for a kind.
+func recordFields(k mac.Kind) uint32 {
+	if int(k) >= len(required) {
+		return 0
+	}
+	return required[k] | requiredSession[k]
+}
+
+// appendField appends the value of field f of r in JSON form (strings
+// quoted) or CSV form.
+func appendField(dst []byte, r *Record, f int, quote bool) []byte {
+	q := func(b []byte) []byte {
+		if quote {
+			return append(b, '"')
+		}
+		return b
+	}
+	switch f {
+	case fType:
+		name := "kind?"
+		if int(r.Kind) < len(kindNames) && r.Kind != 0 {
+			name = kindNames[r.Kind]
+		}
+		dst = append(q(dst), name...)
+		return q(dst)
+	case fAlg:
+		return q(append(q(dst), r.Alg.String()...))
+	case fKeyVersion:
+		return appendUint(dst, uint64(r.KeyVersion))
+	case fFactors:
+		if quote {
+			dst = append(dst, '[')
+		}
+		for i := 0; i < int(r.NFactors) && i < MaxFactors; i++ {
+			if i > 0 {
+				if quote {
+					dst = append(dst, ',')
+				} else {
+					dst = append(dst, ' ')
+				}
+			}
+			dst = q(appendHex(q(dst), r.Factors[i][:]))
+		}
+		if quote {
+			dst = append(dst, ']')
+		}
+		return dst
+	case fTransType:
+		return q(appendHex(q(dst), []byte{r.Type}))
+	case fAmount:
+		return appendUint(dst, uint64(r.Amount))
+	case fBalance:
+		return appendUint(dst, uint64(r.Balance))
+	case fTerminalID:
+		return q(appendHex(q(dst), r.Terminal[:]))
+	case fTerminalSeq:
+		return q(appendHex(q(dst), r.TermSeq[:]))
+	case fDate:
+		return q(appendHex(q(dst), r.Date[:]))
+	case fTime:
+		return q(appendHex(q(dst), r.Time[:]))
+	case fCardRandom:
+		return q(appendHex(q(dst), r.Random[:]))
+	case fOfflineSeq:
+		return appendUint(dst, uint64(r.OfflineSeq))
+	case fOnlineSeq:
+		return appendUint(dst, uint64(r.OnlineSeq))
+	case fOldLimit:
+		return appendUint(dst, uint64(r.OldLimit))
+	case fNewLimit:
+		return appendUint(dst, uint64(r.NewLimit))
+	case fMAC1:
+		return q(appendHex(q(dst), r.MAC1[:]))
+	case fMAC2:
+		return q(appendHex(q(dst), r.MAC2[:]))
+	case fTAC:
+		return q(appendHex(q(dst), r.TAC[:]))
+	case fMAC3:
+		return q(appendHex(q(dst), r.MAC3[:]))
+	}
+	return dst
+}
+
+// written returns the set of fields AppendJSON and AppendCSV write for r:
+// the kind's data fields, trans_type when set, and the MAC fields present.
+func (r *Record) written() uint32 {
+	w := recordFields(r.Kind) | 1<<fType | 1<<fAlg | 1<<fKeyVersion | 1<<fFactors
+	if r.Type != 0 {
+		w |= 1 << fTransType
+	}
+	for i, f := range [...]int{fMAC1, fMAC2, fTAC, fMAC3} {
+		if r.Present&(1<<i) != 0 {
+			w |= 1 << f
+		}
+	}
+	return w
+}
+
+// AppendJSON appends rec as one JSON object (no newline) in the format
+// ParseRecord reads: the fields its kind uses, trans_type when set, and the
+// MAC fields present. Hex is lowercase.
+func AppendJSON(dst []byte, rec *Record) []byte {
+	w := rec.written()
+	dst = append(dst, '{')
+	first := true
+	for f := 0; f < nFields; f++ {
+		if w&(1<<f) == 0 {
+			continue
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = append(dst, '"')
+		dst = append(dst, recordFieldNames[f]...)
+		dst = append(dst, '"', ':')
+		dst = appendField(dst, rec, f, true)
+	}
+	return append(dst, '}')
+}
+
+// AppendResultJSON appends the result line of a stream (no newline):
+// {"line": 1, "status": "ok"}, with "field" for a mismatch (several fields
+// comma-separated, e.g. "mac1,tac") and "error" for a malformed record or
+// an unknown key.
+func AppendResultJSON(dst []byte, line int64, res *Result) []byte {
+	dst = append(dst, `{"line": `...)
+	dst = appendUint(dst, uint64(line))
+	dst = append(dst, `, "status": "`...)
+	dst = append(dst, res.Status.String()...)
+	dst = append(dst, '"')
+	switch res.Status {
+	case StatusMismatch:
+		dst = append(dst, `, "field": "`...)
+		dst = appendFields(dst, res.Fields)
+		dst = append(dst, '"')
+	case StatusMalformed, StatusUnknownKey:
+		if res.Err != nil {
+			dst = append(dst, `, "error": `...)
+			dst = appendJSONString(dst, res.Err.Error())
+		}
+	}
+	return append(dst, '}')
+}
+
+// appendJSONString appends s as a JSON string, escaping what JSON needs.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c < 0x20 || c >= 0x80:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
+}

@@ -1,0 +1,252 @@
+package batch
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/sscard/sscard/diversify"
+	"github.com/sscard/sscard/internal/des"
+	"github.com/sscard/sscard/mac"
+	"github.com/sscard/sscard/sm4"
+)
+
+// chunkRecords is how many records a worker takes at a time.
+const chunkRecords = 1024
+
+// master is a master key with its precomputed schedules.
+type master struct {
+	id      int32
+	usage   Usage
+	alg     diversify.Alg
+	version uint8
+	levels  int
+	key     [16]byte
+	sm4     sm4.Schedule // SM4: schedule of key
+	tdes    des.Triple   // 3DES: schedule of key
+	// levels == 0, SM4 lanes: the card key is key itself; the lanes always
+	// diversify once, so they get it as SM4(zeroKey, div0) with
+	// div0 = SM4^-1(zeroKey, key).
+	div0 [16]byte
+}
+
+func (m *master) wipe() {
+	clear(m.key[:])
+	m.sm4.Wipe()
+	m.tdes.Wipe()
+	clear(m.div0[:])
+}
+
+// Verifier verifies records against a key set. Build it with NewVerifier
+// and Close it when done. Its methods are safe for concurrent use; calls run
+// one at a time, each on all workers.
+type Verifier struct {
+	mu      sync.Mutex
+	closed  bool
+	profile *mac.Profile
+	scalar  bool
+	// laneTAC: the SM4 TAC can run in the lanes (profile key rule KeyAsIs).
+	laneTAC bool
+	masters []master
+	// index[usage][alg][version] is 1 + the index in masters, 0 for none.
+	index [UsageOverdraw + 1][3][256]int16
+
+	workers []*worker
+	wake    []chan struct{}
+	done    sync.WaitGroup // per call
+	exited  sync.WaitGroup // helper goroutines
+	job     job
+}
+
+// job is the call in progress.
+type job struct {
+	done    <-chan struct{}
+	records []Record
+	results []Result
+	lines   *lineBatch // streaming: parse lines first
+	n       int
+	next    atomic.Int64
+	stopped atomic.Bool
+}
+
+// zeroSchedule is the schedule of the all-zero key, the stand-in parent of
+// level-0 SM4 keys in the lanes.
+var zeroSchedule = func() (s sm4.Schedule) {
+	var z [16]byte
+	s.Init(&z)
+	return
+}()
+
+// NewVerifier builds a Verifier from a key set (validated first, see
+// KeySet.Validate) and starts its workers. The Verifier keeps its own copy
+// of the keys; ks may be wiped afterwards. opts may be nil.
+func NewVerifier(ks *KeySet, opts *Options) (*Verifier, error) {
+	if err := ks.Validate(); err != nil {
+		return nil, err
+	}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.CacheEntries <= 0 {
+		o.CacheEntries = 1024
+	}
+	p := ks.Profile
+	v := &Verifier{
+		profile: p,
+		scalar:  o.Scalar,
+		laneTAC: p.SM4TACKey == mac.KeyAsIs,
+		masters: make([]master, len(ks.Keys)),
+	}
+	for i := range ks.Keys {
+		k := &ks.Keys[i]
+		m := &v.masters[i]
+		*m = master{id: int32(i), usage: k.Usage, alg: k.Alg, version: k.Version, levels: k.Levels, key: k.Key}
+		if k.Alg == diversify.SM4 {
+			m.sm4.Init(&m.key)
+			zeroSchedule.Decrypt(&m.div0, &m.key)
+		} else {
+			m.tdes.Init(&m.key)
+		}
+		v.index[k.Usage][k.Alg][k.Version] = int16(i + 1)
+	}
+	v.workers = make([]*worker, o.Workers)
+	for i := range v.workers {
+		v.workers[i] = newWorker(v, o.CacheEntries)
+	}
+	v.wake = make([]chan struct{}, o.Workers)
+	for i := 1; i < o.Workers; i++ {
+		v.wake[i] = make(chan struct{})
+		v.exited.Add(1)
+		go v.helper(i)
+	}
+	return v, nil
+}
+
+// helper is the loop of worker i > 0: it runs the current job each time it
+// is woken, until Close closes its channel.
+func (v *Verifier) helper(i int) {
+	defer v.exited.Done()
+	w := v.workers[i]
+	for range v.wake[i] {
+		v.runJob(w)
+		v.done.Done()
+	}
+}
+
+// Profile returns the profile of the key set.
+func (v *Verifier) Profile() *mac.Profile { return v.profile }
+
+// Workers returns the number of workers (goroutines Verify uses, the
+// caller's included).
+func (v *Verifier) Workers() int { return len(v.workers) }
+
+// Close stops the workers and wipes every key the Verifier holds (master
+// keys, cached parent keys, lane scratch). It is idempotent; calls after it
+// return ErrClosed.
+func (v *Verifier) Close() error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.closed {
+		return nil
+	}
+	v.closed = true
+	for i := 1; i < len(v.wake); i++ {
+		close(v.wake[i])
+	}
+	v.exited.Wait()
+	for i := range v.masters {
+		v.masters[i].wipe()
+	}
+	for _, w := range v.workers {
+		w.wipe()
+	}
+	return nil
+}
+
+// lookup returns the master key for (u, alg, version), or nil.
+func (v *Verifier) lookup(u Usage, alg diversify.Alg, ver uint8) *master {
+	i := v.index[u][alg][ver]
+	if i == 0 {
+		return nil
+	}
+	return &v.masters[i-1]
+}
+
+// Verify verifies records[i] into results[i] for every i, on all workers.
+// It returns ErrShortResults if results is shorter than records, ErrClosed
+// after Close; record-level problems are reported in the results, never as
+// an error. In steady state it allocates nothing.
+func (v *Verifier) Verify(records []Record, results []Result) error {
+	return v.VerifyContext(context.Background(), records, results)
+}
+
+// VerifyContext is Verify with cancellation: when ctx is done, workers stop
+// at the next chunk boundary and ctx.Err() is returned; results are then
+// incomplete and must be discarded. No goroutine outlives the call.
+func (v *Verifier) VerifyContext(ctx context.Context, records []Record, results []Result) error {
+	if len(results) < len(records) {
+		return ErrShortResults
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.closed {
+		return ErrClosed
+	}
+	return v.run(ctx, records, results[:len(records)], nil)
+}
+
+// run dispatches one job over the workers; v.mu is held.
+func (v *Verifier) run(ctx context.Context, records []Record, results []Result, lines *lineBatch) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	j := &v.job
+	j.done = ctx.Done()
+	j.records, j.results, j.lines, j.n = records, results, lines, len(records)
+	j.next.Store(0)
+	j.stopped.Store(false)
+	chunks := (j.n + chunkRecords - 1) / chunkRecords
+	helpers := min(len(v.workers), chunks) - 1
+	if helpers > 0 {
+		v.done.Add(helpers)
+		for i := 1; i <= helpers; i++ {
+			v.wake[i] <- struct{}{}
+		}
+	}
+	v.runJob(v.workers[0])
+	if helpers > 0 {
+		v.done.Wait()
+	}
+	j.records, j.results, j.lines, j.done = nil, nil, nil, nil
+	if j.stopped.Load() {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// runJob takes chunks of the current job until none is left or the job is
+// cancelled.
+func (v *Verifier) runJob(w *worker) {
+	j := &v.job
+	for {
+		if j.done != nil {
+			select {
+			case <-j.done:
+				j.stopped.Store(true)
+				return
+			default:
+			}
+		}
+		lo := int(j.next.Add(chunkRecords)) - chunkRecords
+		if lo >= j.n {
+			return
+		}
+		hi := min(lo+chunkRecords, j.n)
+		w.chunk(j, lo, hi)
+	}
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeFile(t *testing.T, name, data string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func demoKeys(t *testing.T) string {
+	t.Helper()
+	_, out, _ := runCmd(t, "", "keys", "-demo")
+	return writeFile(t, "keys.json", out)
+}
+
+func resultLines(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	var res []map[string]any
+	for i, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("result line %d is not JSON: %q", i+1, line)
+		}
+		if int(m["line"].(float64)) != i+1 {
+			t.Fatalf("result line %d numbered %v", i+1, m["line"])
+		}
+		res = append(res, m)
+	}
+	return res
+}
+
+func TestGenVerifyRoundTrip(t *testing.T) {
+	keys := demoKeys(t)
+	code, recs, _ := runCmd(t, "", "gen", "-keys", keys, "-n", "300", "-seed", "7",
+		"-types", "purchase,withdrawal,composite,load,unload,overdraw")
+	if code != 0 || strings.Count(recs, "\n") != 300 {
+		t.Fatalf("gen: exit %d, %d lines", code, strings.Count(recs, "\n"))
+	}
+	code, out, errs := runCmd(t, recs, "verify", "-keys", keys)
+	if code != 0 {
+		t.Fatalf("verify of clean records: exit %d: %s", code, errs)
+	}
+	for _, r := range resultLines(t, out) {
+		if r["status"] != "ok" {
+			t.Fatalf("clean record rejected: %v", r)
+		}
+	}
+	if !strings.Contains(errs, "300 ok") {
+		t.Errorf("summary: %q", errs)
+	}
+
+	// Tampered records are rejected, and only they.
+	code, recs, errs = runCmd(t, "", "gen", "-keys", keys, "-n", "400", "-tamper", "0.25", "-alg", "sm4")
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	var tampered int
+	if _, err := fmtSscanTampered(errs, &tampered); err != nil {
+		t.Fatalf("gen summary %q: %v", errs, err)
+	}
+	in := writeFile(t, "recs.jsonl", recs)
+	outPath := filepath.Join(t.TempDir(), "out.jsonl")
+	code, _, _ = runCmd(t, "", "verify", "-keys", keys, "-in", in, "-out", outPath, "-workers", "2")
+	if code != 1 {
+		t.Fatalf("verify of tampered records: exit %d, want 1", code)
+	}
+	b, _ := os.ReadFile(outPath)
+	bad := 0
+	for _, r := range resultLines(t, string(b)) {
+		if r["status"] != "ok" {
+			if r["status"] != "mismatch" || r["field"] == "" {
+				t.Fatalf("tampered record: %v", r)
+			}
+			bad++
+		}
+	}
+	if bad != tampered || tampered == 0 {
+		t.Fatalf("rejected %d, tampered %d", bad, tampered)
+	}
+}
+
+func fmtSscanTampered(s string, n *int) (int, error) {
+	var recs int
+	i := strings.Index(s, "sscard gen:")
+	return fmtSscanf(s[i:], "sscard gen: %d records, %d tampered", &recs, n)
+}
+
+func TestVerifyBadInput(t *testing.T) {
+	keys := demoKeys(t)
+	_, recs, _ := runCmd(t, "", "gen", "-keys", keys, "-n", "2", "-alg", "sm4")
+	lines := strings.Split(strings.TrimSpace(recs), "\n")
+	input := lines[0] + "\r\n" + "\n" + "garbage {{{\n" + "\xff\xfe\n" + lines[1] // truncated: no final newline
+	code, out, _ := runCmd(t, input, "verify", "-keys", keys)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	res := resultLines(t, out)
+	want := []string{"ok", "malformed", "malformed", "malformed", "ok"}
+	if len(res) != len(want) {
+		t.Fatalf("%d results for %d lines: %s", len(res), len(want), out)
+	}
+	for i, w := range want {
+		if res[i]["status"] != w {
+			t.Errorf("line %d: %v, want %s", i+1, res[i], w)
+		}
+	}
+	for _, bad := range [][]string{
+		{"verify"},
+		{"verify", "-keys", keys, "-format", "xml"},
+		{"verify", "-keys", keys, "-in", filepath.Join(t.TempDir(), "missing.jsonl")},
+		{"verify", "-keys", filepath.Join(t.TempDir(), "missing.json")},
+		{"gen", "-keys", keys, "-types", "refund"},
+		{"gen", "-keys", keys, "-alg", "aes"},
+		{"gen", "-keys", keys, "-tamper", "2"},
+	} {
+		if code, _, _ := runCmd(t, "", bad...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", bad, code)
+		}
+	}
+}
+
+func TestBenchJSON(t *testing.T) {
+	code, out, errs := runCmd(t, "", "bench", "-n", "3000", "-json")
+	if code != 0 {
+		t.Fatalf("bench: exit %d: %s", code, errs)
+	}
+	var rows []struct {
+		Path         string  `json:"path"`
+		TxnPerSec    float64 `json:"txn_per_sec"`
+		NsPerTxn     float64 `json:"ns_per_txn"`
+		AllocsPerTxn float64 `json:"allocs_per_txn"`
+		Records      int     `json:"records"`
+		Rejected     int     `json:"rejected"`
+	}
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatalf("bench -json: %v\n%s", err, out)
+	}
+	if len(rows) < 3 || rows[0].Path != "scalar" {
+		t.Fatalf("rows: %+v", rows)
+	}
+	for _, r := range rows {
+		if r.Records != 3000 || r.TxnPerSec <= 0 || r.NsPerTxn <= 0 || r.Rejected != rows[0].Rejected {
+			t.Errorf("row %+v", r)
+		}
+	}
+}
