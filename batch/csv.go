@@ -73,8 +73,8 @@ func ParseCSVHeader(line []byte) (*CSVColumns, error) {
 // ParseRecord parses one CSV data line into rec (which it overwrites). Cells
 // hold the same text as the JSON values (without quotes; a pair of
 // surrounding double quotes is removed); the factors cell lists the
-// factors root first, separated by spaces, '|' or ';'. An empty cell is an
-// absent field. Requirements and errors are those of the package-level
+// factors root first, separated by spaces, '|' or ';' (an empty factors
+// cell is an empty list). Any other empty cell is an absent field. Requirements and errors are those of the package-level
 // ParseRecord; it allocates nothing.
 func (h *CSVColumns) ParseRecord(line []byte, rec *Record) error {
 	*rec = Record{}
@@ -100,16 +100,17 @@ func (h *CSVColumns) ParseRecord(line []byte, rec *Record) error {
 				return fieldErrs[f][rValue]
 			}
 		}
-		if len(s) == 0 {
-			continue
-		}
-		seen |= 1 << f
 		if f == fFactors {
+			seen |= 1 << f // an empty cell is an empty list
 			if err := csvFactors(rec, s); err != nil {
 				return err
 			}
 			continue
 		}
+		if len(s) == 0 {
+			continue
+		}
+		seen |= 1 << f
 		if err := setScalar(rec, f, s); err != nil {
 			return err
 		}

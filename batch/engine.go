@@ -167,19 +167,17 @@ func (w *worker) record(i int, r *Record, res *Result) {
 		w.scalar(r, res, fields, sk, tk, fs)
 		return
 	}
-	var buf [maxData]byte
-	var msg [asm.MaxMACBlocks * 16]byte
+	var msg msgBuf
 	if sk != nil {
 		par := w.parent(sk, fs)
 		div := divBlock(sk, fs)
-		d8 := r.sessionInput()
-		sess := sessionBlock(v.profile.SM4Session, &d8)
+		sess := sessionWords(v.profile.SM4Session, r)
 		for _, f := range [...]Field{FieldMAC1, FieldMAC2, FieldMAC3} {
 			if fields&f == 0 {
 				continue
 			}
-			n := r.encode(f, &buf)
-			nb := pad(&msg, buf[:n], v.profile.Padding)
+			r.encode(f, &msg)
+			nb := msg.pad(v.profile.Padding)
 			w.addLane(&w.sess, int32(i), f, r.want(f), &par, &div, &sess, &msg, nb)
 		}
 	}
@@ -190,51 +188,40 @@ func (w *worker) record(i int, r *Record, res *Result) {
 		}
 		par := w.parent(tk, fs)
 		div := divBlock(tk, fs)
-		n := r.encode(FieldTAC, &buf)
-		nb := pad(&msg, buf[:n], v.profile.Padding)
+		r.encode(FieldTAC, &msg)
+		nb := msg.pad(v.profile.Padding)
 		w.addLane(&w.tac, int32(i), FieldTAC, &r.TAC, &par, &div, nil, &msg, nb)
 	}
 }
 
-// pad copies data into msg with ISO/IEC 9797-1 method 2 padding per the
-// profile and returns the number of 16-byte blocks.
-func pad(msg *[asm.MaxMACBlocks * 16]byte, data []byte, p mac.Padding) int {
-	n := copy(msg[:], data)
-	if n > 0 && n%16 == 0 && p == mac.PadIfNeeded {
-		return n / 16
-	}
-	nb := n/16 + 1
-	clear(msg[n : nb*16])
-	msg[n] = 0x80
-	return nb
-}
-
-// divBlock returns the input block of the card-level diversification.
-func divBlock(m *master, fs []diversify.Factor) (d [16]byte) {
+// divBlock returns the input block of the card-level diversification, as
+// big-endian words.
+func divBlock(m *master, fs []diversify.Factor) [4]uint32 {
 	if m.levels == 0 {
-		return m.div0
+		return m.div0w
 	}
 	f := &fs[len(fs)-1]
-	for i := 0; i < 8; i++ {
-		d[i] = f[i]
-		d[8+i] = ^f[i]
-	}
-	return
+	w0, w1 := be32(f[0:4]), be32(f[4:8])
+	return [4]uint32{w0, w1, ^w0, ^w1}
 }
 
-// sessionBlock returns the SM4 session-key input block for D8 under rule.
-func sessionBlock(rule mac.SessionRule, d8 *[8]byte) (in [16]byte) {
-	copy(in[:8], d8[:])
+// sessionWords returns the SM4 session-key input block of r under rule, as
+// big-endian words.
+func sessionWords(rule mac.SessionRule, r *Record) [4]uint32 {
+	w0 := be32(r.Random[:])
+	var w1 uint32
+	if isPurchaseKind(r.Kind) {
+		w1 = uint32(r.OfflineSeq)<<16 | uint32(r.TermSeq[2])<<8 | uint32(r.TermSeq[3])
+	} else {
+		w1 = uint32(r.OnlineSeq)<<16 | 0x8000
+	}
 	switch rule {
 	case mac.SessionZeroPad:
+		return [4]uint32{w0, w1, 0, 0}
 	case mac.SessionPad80:
-		in[8] = 0x80
-	default:
-		for i := 0; i < 8; i++ {
-			in[8+i] = ^d8[i]
-		}
+		return [4]uint32{w0, w1, 0x80000000, 0}
 	}
-	return
+	return [4]uint32{w0, w1, ^w0, ^w1}
 }
 
 var zeroKey [16]byte
@@ -370,6 +357,13 @@ func (w *worker) compare(res *Result, got, want *[mac.Size]byte, f Field) {
 	}
 }
 
+func setLaneW(b *asm.Blocks, lane int, w *[4]uint32) {
+	b.W[0][lane] = w[0]
+	b.W[1][lane] = w[1]
+	b.W[2][lane] = w[2]
+	b.W[3][lane] = w[3]
+}
+
 func setLane(b *asm.Blocks, lane int, p *[16]byte) {
 	b.W[0][lane] = binary.BigEndian.Uint32(p[0:])
 	b.W[1][lane] = binary.BigEndian.Uint32(p[4:])
@@ -408,19 +402,19 @@ func (g *laneGroup) pick(par *parentRef) *laneBatch {
 
 // addLane queues one lane and runs its batch when full.
 func (w *worker) addLane(g *laneGroup, idx int32, f Field, want *[mac.Size]byte, par *parentRef,
-	div, sess *[16]byte, msg *[asm.MaxMACBlocks * 16]byte, nb int) {
+	div, sess *[4]uint32, msg *msgBuf, nb int) {
 	b := g.pick(par)
 	l := b.f.N
 	if b == &g.mixed {
 		setLane(&b.f.Parent, l, par.key)
 	}
-	setLane(&b.f.Div, l, div)
+	setLaneW(&b.f.Div, l, div)
 	if sess != nil {
-		setLane(&b.f.Sess, l, sess)
+		setLaneW(&b.f.Sess, l, sess)
 	}
 	b.f.NBlocks[l] = uint8(nb)
-	for k := 0; k < nb; k++ {
-		setLane(&b.f.Msg[k], l, (*[16]byte)(msg[16*k:]))
+	for k := 0; k < nb && k < asm.MaxMACBlocks; k++ {
+		setLaneW(&b.f.Msg[k], l, (*[4]uint32)(msg.w[4*k:]))
 	}
 	b.dest[l] = laneDest{idx: idx, field: f, want: binary.BigEndian.Uint32(want[:])}
 	b.f.N = l + 1

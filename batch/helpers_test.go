@@ -301,7 +301,10 @@ func (g *gen) next(field *Field) (Record, int) {
 		case 0:
 			r.Amount ^= 1 << g.rng.IntN(32)
 			if r.Kind == mac.KindUnload && r.Amount > r.Balance {
-				r.Amount = r.Balance - 1
+				r.Amount = r.Balance
+			}
+			if r.Kind == mac.KindLoad && uint64(r.Balance)+uint64(r.Amount) > 1<<32-1 {
+				r.Balance = 1<<32 - 1 - r.Amount
 			}
 		case 1:
 			r.Terminal[g.rng.IntN(6)] ^= 0x10

@@ -10,9 +10,6 @@ import (
 // sessionFields are the MAC fields computed under a session key.
 const sessionFields = FieldMAC1 | FieldMAC2 | FieldMAC3
 
-// maxData bounds every MAC input (the longest is 24 bytes).
-const maxData = 32
-
 // kindFields returns the MAC fields a kind has.
 func kindFields(k mac.Kind) Field {
 	switch k {
@@ -204,67 +201,131 @@ func (t *txn) set(r *Record) mac.Transaction {
 	return &t.p
 }
 
-// encode writes the MAC input of field f (MAC3 and TAC share the seal
-// input) of r into buf and returns its length.
-func (r *Record) encode(f Field, buf *[maxData]byte) int {
-	var t txn
-	b := buf[:0]
-	switch r.Kind {
-	case mac.KindLoad:
-		t.set(r)
-		switch f {
-		case FieldMAC1:
-			b = t.l.AppendMAC1(b)
-		case FieldMAC2:
-			b = t.l.AppendMAC2(b)
-		default:
-			b = t.l.AppendSeal(b)
-		}
-	case mac.KindUnload:
-		t.set(r)
-		switch f {
-		case FieldMAC1:
-			b = t.u.AppendMAC1(b)
-		case FieldMAC2:
-			b = t.u.AppendMAC2(b)
-		default:
-			b = t.u.AppendSeal(b)
-		}
-	case mac.KindOverdraw:
-		t.set(r)
-		switch f {
-		case FieldMAC1:
-			b = t.o.AppendMAC1(b)
-		case FieldMAC2:
-			b = t.o.AppendMAC2(b)
-		default:
-			b = t.o.AppendSeal(b)
-		}
-	default:
-		t.set(r)
-		switch f {
-		case FieldMAC1:
-			b = t.p.AppendMAC1(b)
-		case FieldMAC2:
-			b = t.p.AppendMAC2(b)
-		default:
-			b = t.p.AppendSeal(b)
-		}
-	}
-	return len(b)
+// msgBuf is a MAC input being written as big-endian 32-bit words, the
+// layout of the lanes (asm.Blocks): bytes are shifted into an accumulator
+// and whole words are stored, so that nothing is read back byte-wise.
+type msgBuf struct {
+	w     [4 * 4]uint32 // up to asm.MaxMACBlocks blocks
+	acc   uint64
+	nbits uint
+	n     int // words stored
+	bytes int // bytes written
 }
 
-// sessionInput returns D8 of r.
-func (r *Record) sessionInput() (d [8]byte) {
-	copy(d[:4], r.Random[:])
-	if isPurchaseKind(r.Kind) {
-		binary.BigEndian.PutUint16(d[4:], r.OfflineSeq)
-		d[6], d[7] = r.TermSeq[2], r.TermSeq[3]
-		return
+// put appends the nb low bytes of v, big-endian (nb <= 4).
+func (m *msgBuf) put(v uint32, nb int) {
+	m.acc = m.acc<<(8*uint(nb)) | uint64(v)&(1<<(8*uint(nb))-1)
+	m.nbits += 8 * uint(nb)
+	m.bytes += nb
+	if m.nbits >= 32 {
+		m.nbits -= 32
+		m.w[m.n&15] = uint32(m.acc >> m.nbits)
+		m.n++
 	}
-	binary.BigEndian.PutUint16(d[4:], r.OnlineSeq)
-	d[6] = 0x80
-	return
+}
+
+func be32(b []byte) uint32 { return binary.BigEndian.Uint32(b) }
+
+func (m *msgBuf) term(r *Record) {
+	m.put(be32(r.Terminal[0:4]), 4)
+	m.put(uint32(r.Terminal[4])<<8|uint32(r.Terminal[5]), 2)
+}
+
+func (m *msgBuf) dateTime(r *Record) {
+	m.put(be32(r.Date[:]), 4)
+	m.put(uint32(r.Time[0])<<16|uint32(r.Time[1])<<8|uint32(r.Time[2]), 3)
+}
+
+// encode writes the MAC input of field f (MAC3 and TAC share the seal
+// input) of r into m (SPEC §4; the same bytes as the Append methods of
+// package mac, which the tests check).
+func (r *Record) encode(f Field, m *msgBuf) {
+	*m = msgBuf{}
+	t := uint32(r.typeByte())
+	switch r.Kind {
+	case mac.KindLoad, mac.KindUnload:
+		switch f {
+		case FieldMAC1:
+			m.put(r.Balance, 4)
+			m.put(r.Amount, 4)
+			m.put(t, 1)
+			m.term(r)
+			return
+		case FieldMAC2:
+		default:
+			if r.Kind == mac.KindLoad {
+				m.put(r.Balance+r.Amount, 4)
+			} else {
+				m.put(r.Balance-r.Amount, 4)
+			}
+			m.put(uint32(r.OnlineSeq), 2)
+		}
+		m.put(r.Amount, 4)
+		m.put(t, 1)
+		m.term(r)
+		m.dateTime(r)
+	case mac.KindOverdraw:
+		switch f {
+		case FieldMAC1:
+			m.put(r.Balance, 4)
+			m.put(r.OldLimit, 3)
+			m.put(t, 1)
+			m.term(r)
+			return
+		case FieldMAC2:
+		default:
+			m.put(r.Balance-r.OldLimit+r.NewLimit, 4)
+			m.put(uint32(r.OnlineSeq), 2)
+		}
+		m.put(r.NewLimit, 3)
+		m.put(t, 1)
+		m.term(r)
+		m.dateTime(r)
+	default:
+		m.put(r.Amount, 4)
+		switch f {
+		case FieldMAC1:
+			m.put(t, 1)
+			m.term(r)
+			m.dateTime(r)
+		case FieldMAC2:
+		default:
+			m.put(t, 1)
+			m.term(r)
+			m.put(be32(r.TermSeq[:]), 4)
+			m.dateTime(r)
+		}
+	}
+}
+
+// pad appends ISO/IEC 9797-1 method 2 padding per the profile, zero-fills
+// the last block and returns the number of 16-byte blocks.
+func (m *msgBuf) pad(p mac.Padding) int {
+	n := m.bytes
+	if n > 0 && n%16 == 0 && p == mac.PadIfNeeded {
+		return n / 16
+	}
+	nb := n/16 + 1
+	m.put(0x80, 1)
+	if m.nbits > 0 {
+		m.put(0, 4-int(m.nbits/8))
+	}
+	for m.n < 4*nb {
+		m.w[m.n&15] = 0
+		m.n++
+	}
+	return nb
+}
+
+// appendBytes appends the unpadded input bytes (for tests).
+func (m *msgBuf) appendBytes(dst []byte) []byte {
+	for i := 0; i < m.n; i++ {
+		dst = binary.BigEndian.AppendUint32(dst, m.w[i])
+	}
+	for i := uint(0); i < m.nbits; i += 8 {
+		dst = append(dst, byte(m.acc>>(m.nbits-8-i)))
+	}
+	return dst
 }
 
 // want returns the stored value of MAC field f.

@@ -28,7 +28,8 @@ type master struct {
 	// levels == 0, SM4 lanes: the card key is key itself; the lanes always
 	// diversify once, so they get it as SM4(zeroKey, div0) with
 	// div0 = SM4^-1(zeroKey, key).
-	div0 [16]byte
+	div0  [16]byte
+	div0w [4]uint32 // div0 as big-endian words
 }
 
 func (m *master) wipe() {
@@ -36,6 +37,7 @@ func (m *master) wipe() {
 	m.sm4.Wipe()
 	m.tdes.Wipe()
 	clear(m.div0[:])
+	clear(m.div0w[:])
 }
 
 // Verifier verifies records against a key set. Build it with NewVerifier
@@ -109,6 +111,9 @@ func NewVerifier(ks *KeySet, opts *Options) (*Verifier, error) {
 		if k.Alg == diversify.SM4 {
 			m.sm4.Init(&m.key)
 			zeroSchedule.Decrypt(&m.div0, &m.key)
+			for j := range m.div0w {
+				m.div0w[j] = be32(m.div0[4*j:])
+			}
 		} else {
 			m.tdes.Init(&m.key)
 		}

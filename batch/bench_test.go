@@ -1,0 +1,160 @@
+package batch
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"runtime"
+	"testing"
+
+	"github.com/sscard/sscard/asm"
+	"github.com/sscard/sscard/diversify"
+	"github.com/sscard/sscard/mac"
+)
+
+// benchPurchaseTAC returns n single-level SM4 purchase records with only a
+// TAC, all under one issuer key, and the key set.
+func benchPurchaseTAC(n int) (*KeySet, []Record) {
+	ks := &KeySet{Profile: mac.SM4Profile, Keys: []MasterKey{
+		{Usage: UsageTAC, Alg: diversify.SM4, Version: 1, Levels: 1,
+			Key: [16]byte{0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10}},
+	}}
+	recs := make([]Record, n)
+	for i := range recs {
+		r := &recs[i]
+		*r = Record{Kind: mac.KindPurchase, Alg: diversify.SM4, KeyVersion: 1, NFactors: 1, Amount: uint32(100 + i),
+			Terminal: [6]byte{1, 2, 3, 4, 5, 6}, Date: [4]byte{0x20, 0x26, 0x11, 0x22}, Time: [3]byte{0x13, 0x51, 0}}
+		binary.BigEndian.PutUint64(r.Factors[0][:], 0x1000000+uint64(i))
+		binary.BigEndian.PutUint32(r.TermSeq[:], uint32(i))
+		if err := ks.Sign(r, FieldTAC); err != nil {
+			panic(err)
+		}
+	}
+	return ks, recs
+}
+
+func benchVerify(b *testing.B, ks *KeySet, recs []Record, opts *Options) {
+	v, err := NewVerifier(ks, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer v.Close()
+	res := make([]Result, len(recs))
+	v.Verify(recs, res)
+	for i := range res {
+		if res[i].Status != StatusOK {
+			b.Fatalf("record %d: %v %v", i, res[i].Status, res[i].Err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		v.Verify(recs, res)
+	}
+	perTxn := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(len(recs))
+	b.ReportMetric(perTxn, "ns/txn")
+	b.ReportMetric(1e9/perTxn, "txn/s")
+}
+
+// forEachBenchPath runs f on the scalar path and on every asm path.
+func forEachBenchPath(b *testing.B, f func(b *testing.B, scalar bool)) {
+	b.Run("impl=scalar", func(b *testing.B) { f(b, true) })
+	saved := asm.Impl()
+	defer asm.SetImpl(saved)
+	for _, name := range asm.Impls() {
+		asm.SetImpl(name)
+		b.Run("impl="+name, func(b *testing.B) { f(b, false) })
+	}
+}
+
+// BenchmarkVerify: single-level SM4 purchase TAC records on one worker.
+func BenchmarkVerify(b *testing.B) {
+	ks, recs := benchPurchaseTAC(4096)
+	forEachBenchPath(b, func(b *testing.B, scalar bool) {
+		benchVerify(b, ks, recs, &Options{Workers: 1, Scalar: scalar})
+	})
+}
+
+// BenchmarkVerifyMixed: the random mix of the differential test (all kinds,
+// SM4 and 3DES, 0-3 levels, all MAC fields, some bad) on one worker.
+func BenchmarkVerifyMixed(b *testing.B) {
+	ks := testKeySet(mac.SM4Profile, 1)
+	g := newGen(ks, 2)
+	recs := make([]Record, 4096)
+	for i := range recs {
+		recs[i] = g.valid()
+	}
+	forEachBenchPath(b, func(b *testing.B, scalar bool) {
+		benchVerify(b, ks, recs, &Options{Workers: 1, Scalar: scalar})
+	})
+}
+
+// BenchmarkVerifyParallel: BenchmarkVerify's records on 1..GOMAXPROCS
+// workers, best asm path.
+func BenchmarkVerifyParallel(b *testing.B) {
+	ks, recs := benchPurchaseTAC(1 << 16)
+	for w := 1; ; w *= 2 {
+		if w > runtime.GOMAXPROCS(0) {
+			w = runtime.GOMAXPROCS(0)
+		}
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
+			benchVerify(b, ks, recs, &Options{Workers: w})
+		})
+		if w == runtime.GOMAXPROCS(0) {
+			break
+		}
+	}
+}
+
+// BenchmarkStream: VerifyStream over JSON Lines (parse-bound), all workers.
+func BenchmarkStream(b *testing.B) {
+	ks, recs := benchPurchaseTAC(1 << 14)
+	var in []byte
+	for i := range recs {
+		in = AppendJSON(in, &recs[i])
+		in = append(in, '\n')
+	}
+	for _, format := range []string{"json", "csv"} {
+		data := in
+		if format == "csv" {
+			data = append([]byte(CSVHeader+"\n"), nil...)
+			for i := range recs {
+				data = AppendCSV(data, &recs[i])
+				data = append(data, '\n')
+			}
+		}
+		b.Run("format="+format, func(b *testing.B) {
+			v, err := NewVerifier(ks, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer v.Close()
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				sum, err := v.VerifyStream(context.Background(), bytes.NewReader(data), io.Discard, nil)
+				if err != nil || sum.OK != int64(len(recs)) {
+					b.Fatalf("%+v %v", sum, err)
+				}
+			}
+			perLine := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(len(recs))
+			b.ReportMetric(perLine, "ns/line")
+			b.ReportMetric(1e9/perLine, "lines/s")
+		})
+	}
+}
+
+// BenchmarkParseRecord: the JSON parser alone.
+func BenchmarkParseRecord(b *testing.B) {
+	line := []byte(goodPurchase)
+	var r Record
+	b.SetBytes(int64(len(line)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := ParseRecord(line, &r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

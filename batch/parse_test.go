@@ -1,0 +1,452 @@
+package batch
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sscard/sscard/diversify"
+	"github.com/sscard/sscard/internal/race"
+	"github.com/sscard/sscard/mac"
+)
+
+const goodPurchase = `{"type": "purchase", "alg": "sm4", "key_version": 1, "factors": ["3337313730307378", "0000000012345678"], "trans_type": "06", "amount": 1000, "terminal_id": "112233445566", "terminal_seq": "00000007", "date": "20261122", "time": "135100", "card_random": "A1B2C3D4", "offline_seq": 7, "mac1": "01020304", "mac2": "05060708", "tac": "090a0b0c"}`
+
+func TestParseRecordFields(t *testing.T) {
+	var r Record
+	if err := ParseRecord([]byte(goodPurchase), &r); err != nil {
+		t.Fatal(err)
+	}
+	want := Record{Kind: mac.KindPurchase, Type: 6, Alg: diversify.SM4, KeyVersion: 1, NFactors: 2,
+		Amount: 1000, Terminal: [6]byte{0x11, 0x22, 0x33, 0x44, 0x55, 0x66}, TermSeq: [4]byte{0, 0, 0, 7},
+		Date: [4]byte{0x20, 0x26, 0x11, 0x22}, Time: [3]byte{0x13, 0x51, 0}, Random: [4]byte{0xa1, 0xb2, 0xc3, 0xd4},
+		OfflineSeq: 7, Present: FieldMAC1 | FieldMAC2 | FieldTAC,
+		MAC1: [4]byte{1, 2, 3, 4}, MAC2: [4]byte{5, 6, 7, 8}, TAC: [4]byte{9, 10, 11, 12}}
+	want.Factors[0] = diversify.Factor{0x33, 0x37, 0x31, 0x37, 0x30, 0x30, 0x73, 0x78}
+	want.Factors[1] = diversify.Factor{0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78}
+	if r != want {
+		t.Fatalf("got %+v\nwant %+v", r, want)
+	}
+	// Unknown fields (any JSON value), nulls and white space are skipped.
+	line := strings.Replace(goodPurchase, `"amount": 1000,`,
+		`"x": {"a": [1, -2.5e3, "s\"\\", {"b": null}], "c": true}, "amount": 1000, "balance": null, "y": "中文",`, 1)
+	var r2 Record
+	if err := ParseRecord([]byte(" \t"+line+" \r"), &r2); err != nil {
+		t.Fatal(err)
+	}
+	if r2 != want {
+		t.Fatalf("with extras: got %+v", r2)
+	}
+}
+
+func TestParseRecordBad(t *testing.T) {
+	deep := strings.Repeat("[", 100000)
+	cases := map[string]string{
+		"empty":         "",
+		"blank":         "   \t",
+		"garbage":       "hello world",
+		"open":          "{",
+		"empty object":  "{}",
+		"array":         "[1,2]",
+		"truncated":     goodPurchase[:len(goodPurchase)-20],
+		"trailing":      goodPurchase + "x",
+		"two objects":   goodPurchase + goodPurchase,
+		"dup":           strings.Replace(goodPurchase, `"amount": 1000`, `"amount": 1000, "amount": 1000`, 1),
+		"amount big":    strings.Replace(goodPurchase, `1000`, `4294967296`, 1),
+		"amount neg":    strings.Replace(goodPurchase, `1000`, `-1`, 1),
+		"amount frac":   strings.Replace(goodPurchase, `1000`, `1000.5`, 1),
+		"amount string": strings.Replace(goodPurchase, `1000`, `"1000"`, 1),
+		"version big":   strings.Replace(goodPurchase, `"key_version": 1`, `"key_version": 256`, 1),
+		"term short":    strings.Replace(goodPurchase, `112233445566`, `1122334455`, 1),
+		"term not hex":  strings.Replace(goodPurchase, `112233445566`, `11223344556g`, 1),
+		"mac long":      strings.Replace(goodPurchase, `01020304`, `0102030405`, 1),
+		"bad date":      strings.Replace(goodPurchase, `20261122`, `20261322`, 1),
+		"feb 30":        strings.Replace(goodPurchase, `20261122`, `20260230`, 1),
+		"bad time":      strings.Replace(goodPurchase, `135100`, `245100`, 1),
+		"date letters":  strings.Replace(goodPurchase, `20261122`, `2026112a`, 1),
+		"bad type":      strings.Replace(goodPurchase, `"purchase"`, `"refund"`, 1),
+		"type mismatch": strings.Replace(goodPurchase, `"06"`, `"02"`, 1),
+		"bad alg":       strings.Replace(goodPurchase, `"sm4"`, `"aes"`, 1),
+		"factor odd":    strings.Replace(goodPurchase, `"0000000012345678"`, `"000"`, 1),
+		"factor long":   strings.Replace(goodPurchase, `"0000000012345678"`, `"000000001234567800"`, 1),
+		"factor empty":  strings.Replace(goodPurchase, `"0000000012345678"`, `""`, 1),
+		"factor number": strings.Replace(goodPurchase, `"0000000012345678"`, `12`, 1),
+		"nine factors":  strings.Replace(goodPurchase, `"0000000012345678"`, strings.Repeat(`"00",`, 8)+`"00"`, 1),
+		"no mac":        `{"type": "purchase", "alg": "sm4", "key_version": 1, "factors": [], "amount": 1, "terminal_id": "112233445566", "terminal_seq": "00000007", "date": "20261122", "time": "135100"}`,
+		"missing term":  strings.Replace(goodPurchase, `"terminal_id": "112233445566",`, ``, 1),
+		"missing rand":  strings.Replace(goodPurchase, `"card_random": "A1B2C3D4",`, ``, 1),
+		"invalid utf8":  strings.Replace(goodPurchase, `"sm4"`, "\"sm\xff4\"", 1),
+		"utf8 unknown":  strings.Replace(goodPurchase, `"amount"`, "\"x\": \"\xff\xfe\", \"amount\"", 1),
+		"utf8 key":      "{\"\xc3\x28\": 1}",
+		"escape":        strings.Replace(goodPurchase, `"sm4"`, `"s\u006d4"`, 1),
+		"control":       strings.Replace(goodPurchase, `"sm4"`, "\"sm\x014\"", 1),
+		"deep":          `{"x": ` + deep,
+		"nul":           "\x00\x00\x00",
+		"load overflow": `{"type":"load","alg":"sm4","key_version":1,"factors":[],"amount":4294967295,"balance":1,"terminal_id":"112233445566","date":"20261122","time":"135100","online_seq":1,"tac":"00000000"}`,
+		"limit big":     `{"type":"overdraw","alg":"sm4","key_version":1,"factors":[],"balance":1,"old_limit":16777216,"new_limit":0,"terminal_id":"112233445566","date":"20261122","time":"135100","online_seq":1,"tac":"00000000"}`,
+	}
+	for name, line := range cases {
+		var r Record
+		err := ParseRecord([]byte(line), &r)
+		if !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: err %v, want ErrMalformed", name, err)
+		}
+	}
+	// Fields a kind does not use are ignored: unload's tac is not required
+	// and not checked.
+	var r Record
+	unload := `{"type":"unload","alg":"sm4","key_version":1,"factors":[],"amount":1,"balance":1,"terminal_id":"112233445566","date":"20261122","time":"135100","online_seq":1,"tac":"00000000","terminal_seq":"zz"}`
+	if err := ParseRecord([]byte(unload), &r); !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), "terminal_seq") {
+		t.Errorf("unload with bad terminal_seq: %v", err)
+	}
+	unload = strings.Replace(unload, `,"terminal_seq":"zz"`, ``, 1)
+	if err := ParseRecord([]byte(unload), &r); err != errNoMAC {
+		t.Errorf("unload with only a tac: %v, want %v", err, errNoMAC)
+	}
+}
+
+// canonical zeroes the fields AppendJSON does not write for r.
+func canonical(r Record) Record {
+	w := r.written()
+	if w&(1<<fAmount) == 0 {
+		r.Amount = 0
+	}
+	if w&(1<<fBalance) == 0 {
+		r.Balance = 0
+	}
+	if w&(1<<fTerminalSeq) == 0 {
+		r.TermSeq = [4]byte{}
+	}
+	if w&(1<<fOfflineSeq) == 0 {
+		r.OfflineSeq = 0
+	}
+	if w&(1<<fOnlineSeq) == 0 {
+		r.OnlineSeq = 0
+	}
+	if w&(1<<fOldLimit) == 0 {
+		r.OldLimit, r.NewLimit = 0, 0
+	}
+	for _, f := range []Field{FieldMAC1, FieldMAC2, FieldTAC, FieldMAC3} {
+		if r.Present&f == 0 {
+			*r.want(f) = [4]byte{}
+		}
+	}
+	return r
+}
+
+func TestRoundTrip(t *testing.T) {
+	ks := testKeySet(mac.SM4Profile, 3)
+	g := newGen(ks, 4)
+	hdr, err := ParseCSVHeader([]byte(CSVHeader))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var line []byte
+	for i := 0; i < 3000; i++ {
+		r := canonical(g.valid())
+		line = AppendJSON(line[:0], &r)
+		var back Record
+		if err := ParseRecord(line, &back); err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		if back != r {
+			t.Fatalf("JSON round trip:\n%s\n%+v\n%+v", line, r, back)
+		}
+		line = AppendCSV(line[:0], &r)
+		back = Record{}
+		if err := hdr.ParseRecord(line, &back); err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		if back != r {
+			t.Fatalf("CSV round trip:\n%s\n%+v\n%+v", line, r, back)
+		}
+	}
+}
+
+func TestParseZeroAllocs(t *testing.T) {
+	if race.Enabled {
+		t.Skip("allocation counts are not meaningful under -race")
+	}
+	var r Record
+	line := []byte(goodPurchase)
+	bad := []byte(strings.Replace(goodPurchase, `20261122`, `20261322`, 1))
+	hdr, _ := ParseCSVHeader([]byte(CSVHeader))
+	r0 := r
+	ParseRecord(line, &r0)
+	csv := AppendCSV(nil, &r0)
+	var out []byte
+	res := Result{Status: StatusMalformed, Err: errDate}
+	out = AppendResultJSON(make([]byte, 0, 256), 1, &res)
+	if a := testing.AllocsPerRun(100, func() {
+		ParseRecord(line, &r)
+		ParseRecord(bad, &r)
+		hdr.ParseRecord(csv, &r)
+		out = AppendResultJSON(out[:0], 12345, &res)
+	}); a != 0 {
+		t.Errorf("%v allocs", a)
+	}
+}
+
+func FuzzParseRecord(f *testing.F) {
+	f.Add([]byte(goodPurchase))
+	f.Add([]byte(`{"type":"load","alg":"3des","key_version":1,"factors":[],"amount":4096,"balance":0,"terminal_id":"001122334455","date":"20111221","time":"214822","card_random":"11223344","online_seq":0,"mac1":"2988AE5A"}`))
+	f.Add([]byte(`{"x":[{"y":[]}],"type":"purchase"}`))
+	f.Add([]byte("\xff{"))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		var r Record
+		if err := ParseRecord(line, &r); err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("error %v does not wrap ErrMalformed", err)
+			}
+			return
+		}
+		out := AppendJSON(nil, &r)
+		var back Record
+		if err := ParseRecord(out, &back); err != nil || back != r {
+			t.Fatalf("re-parse of %s: %v", out, err)
+		}
+	})
+}
+
+// TestStreamBadInput feeds VerifyStream blank lines, garbage, CRLF, a 1 MB
+// line, invalid UTF-8 and a last line without a line end.
+func TestStreamBadInput(t *testing.T) {
+	ks := testKeySet(mac.SM4Profile, 5)
+	g := newGen(ks, 6)
+	var recs []string
+	for i := 0; i < 4; i++ {
+		r := g.valid()
+		recs = append(recs, string(AppendJSON(nil, &r)))
+	}
+	big := `{"type": "` + strings.Repeat("a", 1<<20) + `"}`
+	input := recs[0] + "\n" + // 1 ok
+		"\n" + // 2 blank
+		"garbage\n" + // 3
+		recs[1] + "\r\n" + // 4 ok, CRLF
+		big + "\n" + // 5 too long
+		"{\"type\": \"\xff\xfe\"}\r\n" + // 6 invalid UTF-8
+		"   \r\n" + // 7 blank with CR
+		big[:70000] + "\r\n" + // 8 too long
+		recs[2] + "\n" + // 9 ok
+		recs[3] // 10 ok, no line end
+	want := []string{"ok", "malformed", "malformed", "ok", "malformed", "malformed", "malformed", "malformed", "ok", "ok"}
+	v, err := NewVerifier(ks, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	var out bytes.Buffer
+	sum, err := v.VerifyStream(context.Background(), strings.NewReader(input), &out, &StreamOptions{BatchLines: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("%d result lines, want %d:\n%s", len(lines), len(want), out.String())
+	}
+	for i, l := range lines {
+		prefix := fmt.Sprintf(`{"line": %d, "status": "%s"`, i+1, want[i])
+		if !strings.HasPrefix(l, prefix) {
+			t.Errorf("line %d: %s, want prefix %s", i+1, l, prefix)
+		}
+	}
+	if !strings.Contains(lines[4], "line too long") || !strings.Contains(lines[1], "empty line") {
+		t.Errorf("errors: %s / %s", lines[1], lines[4])
+	}
+	if sum != (Summary{Lines: 10, OK: 4, Malformed: 6}) {
+		t.Errorf("summary %+v", sum)
+	}
+	// Empty input: no lines. Only a newline: one blank line.
+	for in, n := range map[string]int64{"": 0, "\n": 1, "\r\n\r\n": 2} {
+		out.Reset()
+		sum, err := v.VerifyStream(context.Background(), strings.NewReader(in), &out, nil)
+		if err != nil || sum.Lines != n || sum.Malformed != n {
+			t.Errorf("%q: %+v %v", in, sum, err)
+		}
+	}
+}
+
+// TestStreamMatchesVerify checks VerifyStream against Verify on generated
+// records, in JSON Lines and CSV.
+func TestStreamMatchesVerify(t *testing.T) {
+	ks := testKeySet(mac.SM4Profile, 7)
+	n := 20000
+	if testing.Short() {
+		n = 3000
+	}
+	recs, cases := genRecords(ks, 8, n)
+	v, err := NewVerifier(ks, &Options{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	res := make([]Result, n)
+	if err := v.Verify(recs, res); err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	var js, csv []byte
+	csv = append(csv, CSVHeader+"\r\n"...)
+	lineNo := 0
+	for i := range recs {
+		if cases[i].kind == caseMalformed {
+			continue // AppendJSON cannot write every malformed record
+		}
+		lineNo++
+		js = AppendJSON(js, &recs[i])
+		js = append(js, '\n')
+		csv = AppendCSV(csv, &recs[i])
+		csv = append(csv, '\n')
+		want.Write(AppendResultJSON(nil, int64(lineNo), &res[i]))
+		want.WriteByte('\n')
+	}
+	var out bytes.Buffer
+	if _, err := v.VerifyStream(context.Background(), bytes.NewReader(js), &out, &StreamOptions{BatchLines: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != want.String() {
+		t.Fatal("JSON stream differs from Verify")
+	}
+	// CSV: the header is line 1, so every result line number is one more.
+	out.Reset()
+	if _, err := v.VerifyStream(context.Background(), bytes.NewReader(csv), &out, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Split(out.String(), "\n")
+	exp := strings.Split(want.String(), "\n")
+	if len(got) != len(exp) {
+		t.Fatalf("CSV: %d lines, want %d", len(got), len(exp))
+	}
+	for i := range exp[:len(exp)-1] {
+		e := strings.Replace(exp[i], fmt.Sprintf(`"line": %d,`, i+1), fmt.Sprintf(`"line": %d,`, i+2), 1)
+		if got[i] != e {
+			t.Fatalf("CSV line %d: %s, want %s", i, got[i], e)
+		}
+	}
+	// An explicit CSV format with a bad header is an error; auto-detect
+	// treats such a first line as a malformed JSON line.
+	if _, err := v.VerifyStream(context.Background(), strings.NewReader("foo,bar\n"), &out, &StreamOptions{Format: FormatCSV}); !errors.Is(err, ErrCSVHeader) {
+		t.Errorf("bad header: %v", err)
+	}
+}
+
+func TestContextCancel(t *testing.T) {
+	ks := testKeySet(mac.SM4Profile, 9)
+	recs, _ := genRecords(ks, 10, 50000)
+	res := make([]Result, len(recs))
+	v, err := NewVerifier(ks, &Options{Workers: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := v.VerifyContext(ctx, recs, res); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled before: %v", err)
+	}
+	if _, err := v.VerifyStream(ctx, strings.NewReader(goodPurchase), &bytes.Buffer{}, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("stream: %v", err)
+	}
+	// Cancelled while running: either finishes or reports the cancellation,
+	// and the Verifier stays usable.
+	ctx, cancel = context.WithCancel(context.Background())
+	go func() { time.Sleep(time.Millisecond); cancel() }()
+	if err := v.VerifyContext(ctx, recs, res); err != nil && !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled during: %v", err)
+	}
+	deadline, cancel2 := context.WithTimeout(context.Background(), time.Nanosecond)
+	defer cancel2()
+	time.Sleep(time.Millisecond)
+	if err := v.VerifyContext(deadline, recs, res); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("deadline: %v", err)
+	}
+	if err := v.Verify(recs[:10], res); err != nil {
+		t.Errorf("after cancel: %v", err)
+	}
+	if err := v.Verify(recs, res[:5]); err != ErrShortResults {
+		t.Errorf("short results: %v", err)
+	}
+}
+
+func TestNoGoroutineLeak(t *testing.T) {
+	before := runtime.NumGoroutine()
+	ks := testKeySet(mac.SM4Profile, 11)
+	recs, _ := genRecords(ks, 12, 5000)
+	res := make([]Result, len(recs))
+	for i := 0; i < 3; i++ {
+		v, err := NewVerifier(ks, &Options{Workers: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := runtime.NumGoroutine(); got < before+7 {
+			t.Errorf("%d goroutines with 8 workers, %d before", got, before)
+		}
+		v.Verify(recs, res)
+		v.VerifyStream(context.Background(), strings.NewReader(goodPurchase+"\n"), &bytes.Buffer{}, nil)
+		v.Close()
+		v.Close()
+		if err := v.Verify(recs, res); err != ErrClosed {
+			t.Errorf("after Close: %v", err)
+		}
+	}
+	for i := 0; i < 100 && runtime.NumGoroutine() > before; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if after := runtime.NumGoroutine(); after > before {
+		t.Errorf("%d goroutines after Close, %d before", after, before)
+	}
+}
+
+func TestVerifyZeroAllocs(t *testing.T) {
+	if race.Enabled {
+		t.Skip("allocation counts are not meaningful under -race")
+	}
+	ks := testKeySet(mac.SM4Profile, 13)
+	recs, _ := genRecords(ks, 14, 4096)
+	res := make([]Result, len(recs))
+	for _, workers := range []int{1, 2} {
+		forEachPath(t, func(t *testing.T, scalar bool) {
+			v, err := NewVerifier(ks, &Options{Workers: workers, Scalar: scalar})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer v.Close()
+			v.Verify(recs, res)
+			if a := testing.AllocsPerRun(20, func() { v.Verify(recs, res) }); a != 0 {
+				t.Errorf("workers=%d: %v allocs per Verify", workers, a)
+			}
+		})
+	}
+}
+
+func TestCloseWipes(t *testing.T) {
+	ks := testKeySet(mac.SM4Profile, 15)
+	recs, _ := genRecords(ks, 16, 2000)
+	v, err := NewVerifier(ks, &Options{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Verify(recs, make([]Result, len(recs)))
+	v.Close()
+	for i := range v.masters {
+		m := &v.masters[i]
+		if m.key != ([16]byte{}) || m.div0 != ([16]byte{}) || m.sm4[0] != 0 {
+			t.Fatalf("master %d not wiped", i)
+		}
+	}
+	for _, w := range v.workers {
+		for i := range w.cache {
+			if w.cache[i].key != ([16]byte{}) || w.cache[i].sm4[0] != 0 {
+				t.Fatal("cache not wiped")
+			}
+		}
+		if w.sess.mixed.f.Parent.W[0][0] != 0 || w.tac.shared[0].pkey != ([16]byte{}) {
+			t.Fatal("lanes not wiped")
+		}
+	}
+}

@@ -1,0 +1,198 @@
+package batch
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	"github.com/sscard/sscard/asm"
+	"github.com/sscard/sscard/mac"
+)
+
+// forEachPath runs f once on the scalar path and once per asm path
+// available here (forced with asm.SetImpl, restored afterwards).
+func forEachPath(t *testing.T, f func(t *testing.T, scalar bool)) {
+	t.Run("impl=scalar", func(t *testing.T) { f(t, true) })
+	saved := asm.Impl()
+	defer asm.SetImpl(saved)
+	for _, name := range asm.Impls() {
+		if err := asm.SetImpl(name); err != nil {
+			t.Fatal(err)
+		}
+		t.Run("impl="+name, func(t *testing.T) { f(t, false) })
+	}
+	if err := asm.SetImpl(saved); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type genCase struct {
+	kind  int
+	field Field
+}
+
+func genRecords(ks *KeySet, seed uint64, n int) ([]Record, []genCase) {
+	g := newGen(ks, seed)
+	recs := make([]Record, n)
+	cases := make([]genCase, n)
+	for i := range recs {
+		recs[i], cases[i].kind = g.next(&cases[i].field)
+	}
+	return recs, cases
+}
+
+// expected returns the expected result of each generated record.
+func expected(ks *KeySet, recs []Record, cases []genCase) []Result {
+	want := make([]Result, len(recs))
+	for i := range recs {
+		switch cases[i].kind {
+		case caseMalformed, caseLevels:
+			want[i].Status = StatusMalformed
+		case caseUnknown:
+			want[i].Status = StatusUnknownKey
+		default:
+			want[i].Status, want[i].Fields = refResult(ks, &recs[i])
+		}
+	}
+	return want
+}
+
+func checkResults(t *testing.T, recs []Record, cases []genCase, want, got []Result) {
+	t.Helper()
+	errs := 0
+	for i := range recs {
+		w, g := want[i], got[i]
+		bad := w.Status != g.Status || w.Fields != g.Fields
+		switch cases[i].kind {
+		case caseTamperMAC:
+			bad = bad || g.Status != StatusMismatch || g.Fields != cases[i].field
+		case caseLevels:
+			bad = bad || !errors.Is(g.Err, ErrLevels)
+		case caseMalformed:
+			bad = bad || !errors.Is(g.Err, ErrMalformed)
+		case caseUnknown:
+			bad = bad || !errors.Is(g.Err, ErrUnknownKey)
+		case caseOK:
+			bad = bad || g.Status != StatusOK
+		}
+		if bad {
+			errs++
+			if errs <= 10 {
+				t.Errorf("record %d (case %d, %v %v v%d levels %d present %v): got %v %v %v, want %v %v",
+					i, cases[i].kind, recs[i].Kind, recs[i].Alg, recs[i].KeyVersion, recs[i].NFactors,
+					recs[i].Present, g.Status, g.Fields, g.Err, w.Status, w.Fields)
+			}
+		}
+	}
+	if errs > 0 {
+		t.Fatalf("%d of %d records wrong", errs, len(recs))
+	}
+}
+
+// TestDifferential checks the Verifier against the scalar mac path on
+// random records (all six kinds, SM4 and 3DES, 0-3 levels, tampered,
+// unknown-key and malformed ones) on every path: 4 x 250,000 records
+// (4 x 12,500 with -short).
+func TestDifferential(t *testing.T) {
+	n := 250_000
+	if testing.Short() {
+		n = 12_500
+	}
+	ks := testKeySet(mac.SM4Profile, 1)
+	recs, cases := genRecords(ks, 2, n)
+	want := expected(ks, recs, cases)
+	counts := map[int]int{}
+	for _, c := range cases {
+		counts[c.kind]++
+	}
+	t.Logf("%d records: %d ok, %d MAC tampered, %d data tampered, %d unknown key, %d wrong levels, %d malformed",
+		n, counts[caseOK], counts[caseTamperMAC], counts[caseTamperData], counts[caseUnknown], counts[caseLevels], counts[caseMalformed])
+	forEachPath(t, func(t *testing.T, scalar bool) {
+		v, err := NewVerifier(ks, &Options{Workers: 2, Scalar: scalar, CacheEntries: 64})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer v.Close()
+		got := make([]Result, n)
+		if err := v.Verify(recs, got); err != nil {
+			t.Fatal(err)
+		}
+		checkResults(t, recs, cases, want, got)
+	})
+}
+
+// TestProfiles runs the differential check under profiles with the other
+// SM4 rules: session-key padding variants, the XOR-halves TAC key (scalar
+// fallback), pad-if-needed, lowest-first factor order, and PBOC-3DES.
+func TestProfiles(t *testing.T) {
+	n := 20_000
+	if testing.Short() {
+		n = 4_000
+	}
+	profiles := []*mac.Profile{
+		mac.PBOC3DES,
+		{Name: "zero", AllowSM4: true, SM4Session: mac.SessionZeroPad},
+		{Name: "pad80", AllowSM4: true, AllowTDES: true, SM4Session: mac.SessionPad80, Padding: mac.PadIfNeeded},
+		{Name: "xor", AllowSM4: true, AllowTDES: true, SM4TACKey: mac.KeyXORHalves, FactorOrder: mac.LowestFirst},
+	}
+	for pi, p := range profiles {
+		ks := testKeySet(p, uint64(10+pi))
+		recs, cases := genRecords(ks, uint64(20+pi), n)
+		want := expected(ks, recs, cases)
+		t.Run("profile="+p.Name, func(t *testing.T) {
+			forEachPath(t, func(t *testing.T, scalar bool) {
+				v, err := NewVerifier(ks, &Options{Workers: 2, Scalar: scalar})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer v.Close()
+				got := make([]Result, n)
+				if err := v.Verify(recs, got); err != nil {
+					t.Fatal(err)
+				}
+				checkResults(t, recs, cases, want, got)
+			})
+		})
+	}
+}
+
+// TestEncodeMatchesMac checks the package's MAC inputs byte for byte
+// against the Append methods of package mac.
+func TestEncodeMatchesMac(t *testing.T) {
+	ks := testKeySet(mac.SM4Profile, 30)
+	g := newGen(ks, 31)
+	for i := 0; i < 20000; i++ {
+		r := g.valid()
+		tr := refTxn(&r)
+		for _, f := range []Field{FieldMAC1, FieldMAC2, FieldTAC} {
+			var want []byte
+			switch f {
+			case FieldMAC1:
+				want = tr.AppendMAC1(nil)
+			case FieldMAC2:
+				want = tr.AppendMAC2(nil)
+			default:
+				want = tr.AppendSeal(nil)
+			}
+			var m msgBuf
+			r.encode(f, &m)
+			if got := m.appendBytes(nil); !bytes.Equal(got, want) {
+				t.Fatalf("%v %v: %x, want %x", r.Kind, f, got, want)
+			}
+			for _, p := range []mac.Padding{mac.PadAlways, mac.PadIfNeeded} {
+				m := m
+				nb := m.pad(p)
+				padded := append([]byte{}, want...)
+				if len(want)%16 != 0 || p == mac.PadAlways {
+					padded = append(padded, 0x80)
+					for len(padded)%16 != 0 {
+						padded = append(padded, 0)
+					}
+				}
+				if got := m.appendBytes(nil); !bytes.Equal(got, padded) || nb != len(padded)/16 {
+					t.Fatalf("%v %v padded %v: %x (%d blocks), want %x", r.Kind, f, p, got, nb, padded)
+				}
+			}
+		}
+	}
+}
