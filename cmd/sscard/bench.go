@@ -9,10 +9,11 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/klauspost/cpuid/v2"
+
 	"github.com/sscard/sscard/asm"
 	"github.com/sscard/sscard/batch"
 	"github.com/sscard/sscard/internal/gen"
-	"github.com/sscard/sscard/mac"
 )
 
 // benchRow is one line of the bench table; the JSON names are part of the
@@ -39,23 +40,36 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	n := fs.Int("n", 1000000, "number of synthetic records")
 	asJSON := fs.Bool("json", false, "print the rows as a JSON array")
 	seed := fs.Uint64("seed", 1, "random seed of the workload")
+	algName := fs.String("alg", "mixed", "families in the workload: sm4, 3des or mixed")
+	types := fs.String("types", "purchase,load", "kinds in the workload (comma-separated)")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "workers of the all-cores row")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	algs, err := parseAlgs(*algName)
+	if err != nil {
+		return usageErr("-alg: %v", err)
+	}
+	kinds, err := parseKinds(*types)
+	if err != nil {
+		return usageErr("-types: %v", err)
+	}
+	if *workers <= 0 {
+		return usageErr("-workers must be positive")
 	}
 	if *n <= 0 {
 		return usageErr("-n must be positive")
 	}
 	progress := isTerminal(stderr)
 
-	// The workload: the demo key set, mixed SM4/3DES, purchase and load,
-	// 0.1 % tampered.
+	// The workload: the demo key set, by default mixed SM4/3DES, purchase
+	// and load, 0.1 % tampered.
 	ks, err := loadKeys("demo")
 	if err != nil {
 		return err
 	}
 	defer ks.Wipe()
-	g, err := gen.New(ks.Profile, genKeys(ks), gen.Options{Seed: *seed, Tamper: 0.001,
-		Kinds: []mac.Kind{mac.KindPurchase, mac.KindLoad}})
+	g, err := gen.New(ks.Profile, genKeys(ks), gen.Options{Seed: *seed, Tamper: 0.001, Algs: algs, Kinds: kinds})
 	if err != nil {
 		return err
 	}
@@ -85,7 +99,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		paths = append(paths, benchPath{name: "batch " + impl, impl: impl, opts: batch.Options{Workers: 1}})
 	}
 	best := asm.Impl()
-	cores := runtime.GOMAXPROCS(0)
+	cores := *workers
 	paths = append(paths, benchPath{name: fmt.Sprintf("batch %s, %d cores", best, cores), impl: best, opts: batch.Options{Workers: cores}})
 	defer asm.SetImpl(best)
 
@@ -116,7 +130,8 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rows)
 	}
-	fmt.Fprintf(stdout, "%d records (mixed SM4/3DES, purchase and load, %d tampered), GOMAXPROCS=%d\n\n", *n, tampered, cores)
+	fmt.Fprintf(stdout, "%d records (alg %s, types %s, %d tampered), GOMAXPROCS=%d, CPU: %s\n\n",
+		*n, *algName, *types, tampered, runtime.GOMAXPROCS(0), cpuid.CPU.BrandName)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "path\ttxn/s\tns/txn\tallocs/txn\trecords\trejected\t")
 	for _, r := range rows {
