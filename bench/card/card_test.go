@@ -314,13 +314,32 @@ func FuzzTransmit(f *testing.F) {
 	f.Add(unhex(f, "805001020B01000003E8001122334455"))
 	f.Add(unhex(f, "805E0100071234FF567890"))
 	f.Add(unhex(f, "0084000008"))
+	f.Add(unhex(f, "0020000003123456"))
+	f.Add(unhex(f, "805E000003123456"))
 	f.Fuzz(func(t *testing.T, cmd []byte) {
-		c := newCard(t, ref.SM4)
-		c.Transmit(cmd)
-		c.Transmit(cmd)
-		// Without valid MACs nothing can move the purse.
-		if on, off := c.Counters(); c.Balance() != 1000 || on != 0 || off != 0 {
-			t.Fatalf("% X changed the purse", cmd)
+		for _, alg := range []ref.Alg{ref.SM4, ref.TDES} {
+			c := newCard(t, alg)
+			c.Transmit(cmd)
+			c.Transmit(cmd)
+			// Without valid MACs nothing can move the purse.
+			if on, off := c.Counters(); c.Balance() != 1000 || on != 0 || off != 0 {
+				t.Fatalf("% X changed the purse", cmd)
+			}
+			// A locked PIN stays locked: only RELOAD or UNBLOCK PIN with a
+			// valid MAC may reset the counter, and a fuzzed command has none.
+			l := newCard(t, alg)
+			for i := 0; i < 3; i++ {
+				l.Transmit(unhex(t, "0020000003654321"))
+			}
+			if l.PINTriesLeft() != 0 {
+				t.Fatalf("three wrong PINs left %d tries", l.PINTriesLeft())
+			}
+			l.Transmit(unhex(t, "0084000004")) // a challenge, so that secure messaging is possible
+			l.Transmit(cmd)
+			l.Transmit(cmd)
+			if l.PINTriesLeft() != 0 {
+				t.Fatalf("% X reset a locked PIN counter", cmd)
+			}
 		}
 	})
 }
