@@ -99,10 +99,7 @@ func TestSM4KCV(t *testing.T) {
 
 func TestDifferential(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
-	n := 10000
-	if testing.Short() {
-		n = 2000
-	}
+	const n = 10000
 	for i := 0; i < n; i++ {
 		var root [16]byte
 		for j := range root {

@@ -284,10 +284,7 @@ func TestCBCVectors(t *testing.T) {
 // blocks: Encrypt, Decrypt, InitEncrypt, EncryptBlock, the round-trip, and
 // aliasing of dst and src.
 func TestDifferential(t *testing.T) {
-	n := 10000
-	if testing.Short() {
-		n = 2000
-	}
+	const n = 10000
 	forEachImpl(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(1, uint64(len(sm4.Impl()))))
 		var key, pt [16]byte
