@@ -65,7 +65,7 @@ func encrypt512(dst *Blocks, k *Keys, src *Blocks, mask uint64)
 func cbcmac512(dst *Blocks, k *Keys, msg *[MaxMACBlocks]Blocks, nblocks *[MaxLanes]uint8, mask uint64, nb int)
 
 //go:noescape
-func fused512(out *Blocks, shared *sm4.Schedule, parent *Blocks, div *Blocks, sess *Blocks, msg *[MaxMACBlocks]Blocks, nblocks *[MaxLanes]uint8, mask uint64, nb int)
+func fused512(out *Blocks, shared *sm4.Schedule, parent *Blocks, div *Blocks, sess *Blocks, msg *[MaxMACBlocks]Blocks, nblocks *[MaxLanes]uint8, mask uint64)
 
 //go:noescape
 func expandKeysGFNI(dst *Keys, keys *Blocks, off int)
@@ -153,7 +153,8 @@ func fusedAVX512(f *Fused) {
 	if f.Session {
 		sess = &f.Sess
 	}
-	fused512(&f.Out, f.Shared, parent, &f.Div, sess, &f.Msg, &f.NBlocks, laneMask(f.N), maxBlocks(&f.NBlocks, f.N))
+	// fused512 finds the longest MAC chain of lanes < N itself.
+	fused512(&f.Out, f.Shared, parent, &f.Div, sess, &f.Msg, &f.NBlocks, laneMask(f.N))
 }
 
 // AVX2: 32 lanes per kernel call. A chunk that reaches past n runs into a

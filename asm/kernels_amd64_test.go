@@ -313,11 +313,14 @@ func spin(n int) uint64 {
 
 var spinSink uint64
 
+// kBatch is the number of kernel calls BenchmarkKernel times at once.
+const kBatch = 8
+
 // kGHz estimates the clock frequency now, in GHz.
 func kGHz() float64 {
-	const n = 30_000_000
+	const n = 10_000_000
 	best := 0.0
-	for k := 0; k < 3; k++ {
+	for k := 0; k < 10; k++ {
 		t := time.Now()
 		spinSink += spin(n)
 		if f := 3 * n / float64(time.Since(t).Nanoseconds()); f > best {
@@ -345,12 +348,23 @@ func BenchmarkKernel(b *testing.B) {
 				}
 				b.ReportAllocs()
 				ghz := kGHz()
+				// The machine may be shared: besides the mean, keep the
+				// fastest batch of kBatch calls, which other processes
+				// are least likely to have interrupted.
+				best := time.Duration(1 << 62)
 				for b.Loop() {
-					fn()
+					t := time.Now()
+					for range kBatch {
+						fn()
+					}
+					best = min(best, time.Since(t))
 				}
-				ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N*MaxLanes)
+				ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N*kBatch*MaxLanes)
+				bestNs := float64(best.Nanoseconds()) / float64(kBatch*MaxLanes)
 				b.ReportMetric(ns, "ns/"+unit)
 				b.ReportMetric(ns*ghz, "cycles/"+unit)
+				b.ReportMetric(bestNs, "best-ns/"+unit)
+				b.ReportMetric(bestNs*ghz, "best-cycles/"+unit)
 			})
 		}
 		r := rand.New(rand.NewPCG(1, 2))

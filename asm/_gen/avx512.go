@@ -1,11 +1,8 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 )
-
-var lockstepFlag = flag.Bool("lockstep", true, "run key schedules in lockstep with the encryptions (two passes of 32 lanes) rather than before them (64 lanes)")
 
 // AVX-512 register plan. Z0..Z15: four groups of four state words (or two
 // key-schedule groups Z0..Z7 and two cipher groups Z8..Z15 in lockstep).
@@ -278,74 +275,179 @@ func encLoop512(rk string, bcst bool) {
 	p("JNZ %s", l)
 }
 
-// Fused kernel scratch, at R13 (64-byte aligned): round keys, key, chain.
-const (
-	scrRK    = 0
-	scrKey   = 8192
-	scrChain = 9216
-	scrSize  = 10240
+// ---------------------------------------------------------------------------
+// Fused kernel.
+//
+// The fused verify runs three kinds of chains of 16 lanes: key schedules,
+// encryptions under per-lane round keys produced by a key schedule, and (with
+// a Shared parent) encryptions under broadcast round keys. One group of 16
+// lanes is latency-bound (a round is ~19 cycles deep, 5 cycles of port
+// time), so each key schedule runs in lockstep with the encryption that
+// needs it, all four groups at once: eight independent chains.
+//
+// Offsets. The key-schedule chains keep K'_j = K_j ^ delta_j instead of the
+// key words K_j, with public constants delta chosen so that
+// delta_{i+1}^delta_{i+2}^delta_{i+3} = CK_i: the S-box input of round i is
+// then J_i = K'_{i+1}^K'_{i+2}^K'_{i+3}, updated by one ternary XOR per
+// round (J_{i+1} = J_i ^ K'_{i+1} ^ K'_{i+4}), and CK disappears. The new
+// word is K'_{i+4} = K'_i ^ L'(S(J_i)) ^ gamma_i, gamma_i = delta_i ^
+// delta_{i+4}: seven vector operations per round instead of eight.
+//
+// The encryption chains under K' keep X'_j = X_j ^ eps_j with
+// eps_{i+1}^eps_{i+2}^eps_{i+3} = delta_{i+4}, so that the round input
+// X'_{i+1}^X'_{i+2}^X'_{i+3}^K'_{i+4} is the true one; the correction
+// eps_i ^ eps_{i+4} of the new word is injected for free into the L
+// transform (the XOR before the rotation by 2 becomes a ternary XOR with
+// cinj_i = ror2(eps_i ^ eps_{i+4})). The round keys stored for later MAC
+// blocks are the K' words; the same offsets apply.
+
+var (
+	fDelta [36]uint32 // delta_j
+	fEps   [36]uint32 // eps_j
+	fGamma [32]uint32 // gamma_i
+	fCinj  [32]uint32 // cinj_i
 )
 
-// lockstep emits one pass (32 lanes: lanes 32*pass..) of a key schedule of
-// the keys at keyOff(keyBase) (+FK) in lockstep with the encryption of the
-// blocks at encOff(encBase); the cipher output goes to outOff(outBase). With
-// storeRK the round keys go to the scratch; outMask names the first of two
-// mask registers for a masked copy of the output to (DI).
-func lockstep(pass int, keyBase string, keyOff int, encBase string, encOff int, outBase string, outOff int, storeRK bool, outMask int) {
-	kg := [2]grp{zgrp(0), zgrp(1)}
-	eg := [2]grp{zgrp(2), zgrp(3)}
-	po := 128 * pass
-	for g := 0; g < 2; g++ {
-		loadKey512(kg[g], keyBase, keyOff+po+64*g)
-		loadBlock512(eg[g], encBase, encOff+po+64*g)
+func ror32(x uint32, n int) uint32 { return x>>n | x<<(32-n) }
+
+// deriveOffsets computes the offset constants from CK and checks them.
+func deriveOffsets(ck []uint32) {
+	d := &fDelta
+	for i := 0; i < 32; i++ {
+		d[i+3] = ck[i] ^ d[i+1] ^ d[i+2]
 	}
-	p("LEAQ sm4ck<>(SB), CX")
-	if storeRK {
-		p("LEAQ %d(R13), R10", scrRK+po)
+	d[0] = d[4]   // gamma_0 = 0
+	d[35] = d[31] // gamma_31 = 0
+	e := &fEps
+	for i := 0; i < 32; i++ {
+		e[i+3] = d[i+4] ^ e[i+1] ^ e[i+2]
 	}
-	p("MOVQ $8, AX")
-	l := newLabel("lock512_")
-	label(l)
-	for i := 0; i < 4; i++ {
-		for g := 0; g < 2; g++ {
-			keyRound512(kg[g], i, mem(4*i, "CX"), ztmp(g))
-			if storeRK {
-				p("VMOVDQA64 %s, %s", kg[g][i], mem(256*i+64*g, "R10"))
-			}
-		}
-		for g := 0; g < 2; g++ {
-			encRound512(eg[g], i, kg[g][i], false, ztmp(2+g))
-		}
-	}
-	p("ADDQ $16, CX")
-	if storeRK {
-		p("ADDQ $1024, R10")
-	}
-	p("DECQ AX")
-	p("JNZ %s", l)
-	for g := 0; g < 2; g++ {
-		storeOut512(eg[g], outBase, outOff+po+64*g, "")
-		if outMask != 0 {
-			storeOut512(eg[g], "DI", po+64*g, fmt.Sprintf("K%d", outMask+g))
+	e[35] = e[31] // cinj_31 = 0
+	for i := 0; i < 32; i++ {
+		fGamma[i] = d[i] ^ d[i+4]
+		fCinj[i] = ror32(e[i]^e[i+4], 2)
+		if d[i+1]^d[i+2]^d[i+3] != ck[i] || e[i+1]^e[i+2]^e[i+3] != d[i+4] {
+			panic("offset constants")
 		}
 	}
 }
 
-// split is the alternative to two lockstep passes: the key schedule of all
-// four groups into the scratch, then the encryption of four groups.
-func split(keyBase string, keyOff int, encBase string, encOff int, outBase string, outOff int, outMask bool) {
-	for g := 0; g < 4; g++ {
-		loadKey512(zgrp(g), keyBase, keyOff+64*g)
+// Fused kernel scratch, at R13 (64-byte aligned): the key words K'_0..K'_35
+// of the last key schedule (slot j at 256*j, round key i in slot i+4), and
+// an intermediate key in Blocks layout.
+const (
+	scrK     = 0
+	scrKey   = 36 * 256
+	scrSize  = scrKey + 1024
+	tabGamma = 0   // offsets in sm4fused<>: gamma_i
+	tabCinj  = 128 // cinj_i
+)
+
+// Lockstep register plan: Z0..Z15 the encryption states of the four groups,
+// Z16..Z19 the J words of the four key schedules, Z20..Z27 two sets of
+// temporaries, Z28..Z31 constants.
+func lsJ(g int) string { return z(16 + g) }
+
+func lsTmp(g int) [4]string {
+	b := 20 + 4*(g%2)
+	return [4]string{z(b), z(b + 1), z(b + 2), z(b + 3)}
+}
+
+// keyRoundK emits key-schedule round i (0..3 within a loop iteration) of
+// group g with the K' words in memory at R10 (slot i at 256*i): it leaves
+// K'_{i+4} in the returned register and stores it to slot i+4.
+func keyRoundK(g, i int) string {
+	t := lsTmp(g)
+	tt, u, v := t[0], t[1], t[2]
+	j := lsJ(g)
+	p("VGF2P8AFFINEQB $%#02x, %s, %s, %s", gfPreC, zPre, j, tt)
+	p("VGF2P8AFFINEINVQB $%#02x, %s, %s, %s", gfPostC, zPost, tt, tt)
+	p("VPROLD $13, %s, %s", tt, u)
+	p("VPROLD $23, %s, %s", tt, v)
+	p("VPTERNLOGD $0x96, %s, %s, %s", mem(256*i+64*g, "R10"), tt, u)
+	p("VPTERNLOGD.BCST $0x96, %s, %s, %s", mem(tabGamma+4*i, "CX"), v, u)
+	p("VMOVDQA64 %s, %s", u, mem(256*(i+4)+64*g, "R10"))
+	p("VPTERNLOGD $0x96, %s, %s, %s", mem(256*(i+1)+64*g, "R10"), u, j)
+	return u
+}
+
+// encRoundK emits cipher round i of group state s under the K' round key rk
+// (register or memory operand), with the offset correction cinj_i from
+// (CX); t are three temporaries.
+func encRoundK(s grp, i int, rk string, t [3]string) {
+	a, b, c, d := s[i%4], s[(i+1)%4], s[(i+2)%4], s[(i+3)%4]
+	tt, u, v := t[0], t[1], t[2]
+	p("VPXORD %s, %s, %s", b, c, tt)
+	p("VPTERNLOGD $0x96, %s, %s, %s", rk, d, tt)
+	sbox512(tt)
+	p("VPSHUFB %s, %s, %s", zRol24, tt, u)
+	p("VPXORD %s, %s, %s", tt, u, u)
+	p("VPSHUFB %s, %s, %s", zRol16, u, v)
+	p("VPTERNLOGD.BCST $0x96, %s, %s, %s", mem(tabCinj+4*i, "CX"), tt, v)
+	p("VPROLD $2, %s, %s", v, v)
+	p("VPTERNLOGD $0x96, %s, %s, %s", u, v, a)
+}
+
+// xorConst emits r ^= c (a 32-bit constant of sm4fused<> at off) unless c
+// is zero.
+func xorConst(r string, c uint32, off int) {
+	if c != 0 {
+		p("VPXORD.BCST sm4fused<>+%d(SB), %s, %s", off, r, r)
 	}
-	p("LEAQ sm4ck<>(SB), CX")
-	p("MOVQ R13, R10")
+}
+
+// Offsets of further constants in sm4fused<>.
+const (
+	tabFK  = 256 // FK_j ^ delta_j, j = 0..3
+	tabEps = 272 // eps_j, j = 0..35
+)
+
+// epsIn applies the input offsets eps_0..eps_3 to a state in registers
+// (word j in s[j]).
+func epsIn(s grp) {
+	for j := 0; j < 4; j++ {
+		xorConst(s[j], fEps[j], tabEps+4*j)
+	}
+}
+
+// epsOut removes the output offsets eps_32..eps_35 (X_j in s[j%4]).
+func epsOut(s grp) {
+	for j := 32; j < 36; j++ {
+		xorConst(s[j%4], fEps[j], tabEps+4*j)
+	}
+}
+
+// lockstepK emits a key schedule of the four groups of the key at
+// keyOff(keyBase) (Blocks layout) in lockstep with the encryption of the
+// blocks at encOff(encBase) (or of the states already in Z0..Z15 when
+// encBase is ""), leaving the outputs in Z0..Z15 (word j of group g in
+// zgrp(g)[3-j]) and the K' words in the scratch.
+func lockstepK(keyBase string, keyOff int, encBase string, encOff int) {
+	for g := 0; g < 4; g++ {
+		for j := 0; j < 4; j++ {
+			r := lsTmp(g)[j]
+			p("VMOVDQU32 %s, %s", mem(keyOff+256*j+64*g, keyBase), r)
+			p("VPXORD.BCST sm4fused<>+%d(SB), %s, %s", tabFK+4*j, r, r)
+			p("VMOVDQA64 %s, %s", r, mem(scrK+256*j+64*g, "R13"))
+		}
+		t := lsTmp(g)
+		p("VPTERNLOGD $0x96, %s, %s, %s", t[1], t[2], t[3])
+		p("VMOVDQA64 %s, %s", t[3], lsJ(g))
+		if encBase != "" {
+			loadBlock512(zgrp(g), encBase, encOff+64*g)
+		}
+		epsIn(zgrp(g))
+	}
+	p("LEAQ sm4fused<>(SB), CX")
+	p("LEAQ %d(R13), R10", scrK)
 	p("MOVQ $8, AX")
-	l := newLabel("split512_")
+	l := newLabel("lockk512_")
 	label(l)
 	for i := 0; i < 4; i++ {
 		for g := 0; g < 4; g++ {
-			keyRound512(zgrp(g), i, mem(4*i, "CX"), ztmp(g))
-			p("VMOVDQA64 %s, %s", zgrp(g)[i], mem(256*i+64*g, "R10"))
+			rk := keyRoundK(g, i)
+			t := lsTmp(g)
+			encRoundK(zgrp(g), i, rk, [3]string{t[0], t[2], t[3]})
 		}
 	}
 	p("ADDQ $16, CX")
@@ -353,36 +455,76 @@ func split(keyBase string, keyOff int, encBase string, encOff int, outBase strin
 	p("DECQ AX")
 	p("JNZ %s", l)
 	for g := 0; g < 4; g++ {
-		loadBlock512(zgrp(g), encBase, encOff+64*g)
-	}
-	p("MOVQ R13, SI")
-	encLoop512("SI", false)
-	for g := 0; g < 4; g++ {
-		storeOut512(zgrp(g), outBase, outOff+64*g, "")
-		if outMask {
-			storeOut512(zgrp(g), "DI", 64*g, fmt.Sprintf("K%d", g+2))
-		}
+		epsOut(zgrp(g))
 	}
 }
 
-// pipe runs a key schedule and an encryption under it, in lockstep or split.
-func pipe(keyBase string, keyOff int, encBase string, encOff int, outBase string, outOff int, storeRK, outMask bool) {
-	if !*lockstepFlag {
-		split(keyBase, keyOff, encBase, encOff, outBase, outOff, outMask)
-		return
+// encLoopK runs the 32 rounds on the four groups (states in Z0..Z15, word j
+// of group g in zgrp(g)[j]) under the K' words in the scratch. With wipe,
+// each round key slot is zeroed (from Z26) once read: the last block wipes
+// the schedule on store ports the rounds leave idle.
+func encLoopK(wipe bool) {
+	if wipe {
+		p("VPXORD Z26, Z26, Z26")
 	}
-	for pass := 0; pass < 2; pass++ {
-		m := 0
-		if outMask {
-			m = 2 + 2*pass
+	for g := 0; g < 4; g++ {
+		epsIn(zgrp(g))
+	}
+	p("LEAQ sm4fused<>(SB), CX")
+	p("LEAQ %d(R13), R10", scrK)
+	p("MOVQ $8, AX")
+	l := newLabel("enck512_")
+	label(l)
+	for i := 0; i < 4; i++ {
+		for g := 0; g < 4; g++ {
+			encRoundK(zgrp(g), i, mem(256*(i+4)+64*g, "R10"), [3]string{z(20 + 3*(g%2)), z(21 + 3*(g%2)), z(22 + 3*(g%2))})
+			if wipe {
+				p("VMOVDQA64 Z26, %s", mem(256*(i+4)+64*g, "R10"))
+			}
 		}
-		lockstep(pass, keyBase, keyOff, encBase, encOff, outBase, outOff, storeRK, m)
+	}
+	p("ADDQ $16, CX")
+	p("ADDQ $1024, R10")
+	p("DECQ AX")
+	p("JNZ %s", l)
+	for g := 0; g < 4; g++ {
+		epsOut(zgrp(g))
+	}
+}
+
+func emitFusedData(fk []uint32) {
+	var b []uint32
+	b = append(b, fGamma[:]...)
+	b = append(b, fCinj[:]...)
+	for j := 0; j < 4; j++ {
+		b = append(b, fk[j]^fDelta[j])
+	}
+	b = append(b, fEps[:]...)
+	for len(b)%2 != 0 {
+		b = append(b, 0)
+	}
+	data("sm4fused", words(b))
+}
+
+// chainBlock512 turns the cipher output in Z0..Z15 (word j in s[3-j]) into
+// the next CBC input: word j in s[j], xored with the message block at (msg).
+func chainBlock512(msg string) {
+	for g := 0; g < 4; g++ {
+		s := zgrp(g)
+		t := "Z20"
+		o := 64 * g
+		p("VPXORD %s, %s, %s", mem(o, msg), s[3], t)
+		p("VPXORD %s, %s, %s", mem(o+768, msg), s[0], s[3])
+		p("VMOVDQA64 %s, %s", t, s[0])
+		p("VPXORD %s, %s, %s", mem(o+256, msg), s[2], t)
+		p("VPXORD %s, %s, %s", mem(o+512, msg), s[1], s[2])
+		p("VMOVDQA64 %s, %s", t, s[1])
 	}
 }
 
 func genFused512() {
-	fmt.Fprintf(&buf, "// func fused512(out *Blocks, shared *sm4.Schedule, parent *Blocks, div *Blocks, sess *Blocks, msg *[MaxMACBlocks]Blocks, nblocks *[MaxLanes]uint8, mask uint64, nb int)\n// Requires: AVX512F, AVX512BW, GFNI\n")
-	fmt.Fprintf(&buf, "TEXT ·fused512(SB), 0, $%d-72\n", scrSize+64)
+	fmt.Fprintf(&buf, "// func fused512(out *Blocks, shared *sm4.Schedule, parent *Blocks, div *Blocks, sess *Blocks, msg *[MaxMACBlocks]Blocks, nblocks *[MaxLanes]uint8, mask uint64)\n// Requires: AVX512F, AVX512BW, GFNI\n")
+	fmt.Fprintf(&buf, "TEXT ·fused512(SB), 0, $%d-64\n", scrSize+64)
 	p("MOVQ out+0(FP), DI")
 	p("MOVQ shared+8(FP), SI")
 	p("MOVQ parent+16(FP), BX")
@@ -391,7 +533,20 @@ func genFused512() {
 	p("MOVQ msg+40(FP), R11")
 	p("MOVQ nblocks+48(FP), R12")
 	p("KMOVQ mask+56(FP), K1")
-	p("MOVQ nb+64(FP), R9")
+	comment("R9 = min(max(nblocks[lane] for the lanes in mask), MaxMACBlocks).")
+	p("VMOVDQU8.Z (R12), K1, Z0")
+	p("VEXTRACTI64X4 $1, Z0, Y1")
+	p("VPMAXUB Y1, Y0, Y0")
+	p("VEXTRACTI128 $1, Y0, X1")
+	p("VPMAXUB X1, X0, X0")
+	for _, sh := range []int{8, 4, 2, 1} {
+		p("VPSRLDQ $%d, X0, X1", sh)
+		p("VPMAXUB X1, X0, X0")
+	}
+	p("VPEXTRB $0, X0, R9")
+	p("MOVQ $%d, AX", 4)
+	p("CMPQ R9, AX")
+	p("CMOVQGT AX, R9")
 	p("LEAQ 63(SP), R13")
 	p("ANDQ $-64, R13")
 	loadConsts512()
@@ -405,52 +560,78 @@ func genFused512() {
 		loadBlock512(zgrp(g), "DX", 64*g)
 	}
 	encLoop512("SI", true)
+	p("JMP %s", phase2)
+	label(noShared)
+	lockstepK("BX", 0, "DX", 0)
+	label(phase2)
 	for g := 0; g < 4; g++ {
 		storeOut512(zgrp(g), "R13", scrKey+64*g, "")
 	}
-	p("JMP %s", phase2)
-	label(noShared)
-	pipe("BX", 0, "DX", 0, "R13", scrKey, false, false)
 
-	label(phase2)
 	comment("Session key = SM4(card key, sess).")
 	phase3 := newLabel("f512mac_")
 	p("TESTQ R8, R8")
 	p("JZ %s", phase3)
-	pipe("R13", scrKey, "R8", 0, "R13", scrKey, false, false)
+	lockstepK("R13", scrKey, "R8", 0)
+	for g := 0; g < 4; g++ {
+		storeOut512(zgrp(g), "R13", scrKey+64*g, "")
+	}
 
 	label(phase3)
 	comment("First MAC block in lockstep with the final key schedule.")
 	zeroLanes512("R12")
+	wipe := newLabel("f512wipe_")
+	p("TESTQ R9, R9")
+	p("JZ %s", wipe)
+	lockstepK("R13", scrKey, "R11", 0)
 	p("MOVQ $1, R10")
 	finishMask512("R10", "R12")
-	pipe("R13", scrKey, "R11", 0, "R13", scrChain, true, true)
-
-	comment("Remaining MAC blocks, four groups.")
-	wipe := newLabel("f512wipe_")
-	p("CMPQ R9, $2")
-	p("JLT %s", wipe)
 	for g := 0; g < 4; g++ {
-		s := zgrp(g)
-		for j := 0; j < 4; j++ {
-			p("VMOVDQA64 %s, %s", mem(scrChain+256*j+64*g, "R13"), s[3-j])
-		}
+		storeOut512(zgrp(g), "DI", 64*g, fmt.Sprintf("K%d", g+2))
 	}
-	p("MOVQ $1, R10")
-	p("ADDQ $1024, R11")
+
+	comment("Remaining MAC blocks; the last one wipes the round keys.")
+	p("MOVQ $1, BX")
 	loop := newLabel("f512blk_")
+	last := newLabel("f512last_")
 	label(loop)
-	macBlock512("R11", "R13", "R10", "R12")
+	p("CMPQ BX, R9")
+	p("JGE %s", wipe)
 	p("ADDQ $1024, R11")
-	p("CMPQ R10, R9")
-	p("JLT %s", loop)
+	chainBlock512("R11")
+	p("INCQ BX")
+	p("CMPQ BX, R9")
+	p("JEQ %s", last)
+	encLoopK(false)
+	finishMask512("BX", "R12")
+	for g := 0; g < 4; g++ {
+		storeOut512(zgrp(g), "DI", 64*g, fmt.Sprintf("K%d", g+2))
+	}
+	p("JMP %s", loop)
+	label(last)
+	encLoopK(true)
+	finishMask512("BX", "R12")
+	for g := 0; g < 4; g++ {
+		storeOut512(zgrp(g), "DI", 64*g, fmt.Sprintf("K%d", g+2))
+	}
+	comment("Wipe what the last block left: K'_0..K'_3 and the key.")
+	for off := scrK; off < scrK+4*256; off += 64 {
+		p("VMOVDQA64 Z26, %s", mem(off, "R13"))
+	}
+	for off := scrKey; off < scrSize; off += 64 {
+		p("VMOVDQA64 Z26, %s", mem(off, "R13"))
+	}
+	done := newLabel("f512done_")
+	p("JMP %s", done)
 
 	label(wipe)
-	comment("Wipe the scratch and the registers.")
+	comment("Wipe the scratch.")
 	p("VPXORQ Z0, Z0, Z0")
 	for off := 0; off < scrSize; off += 64 {
 		p("VMOVDQA64 Z0, %s", mem(off, "R13"))
 	}
+	label(done)
+	comment("Zero the registers.")
 	zeroZMM()
 	p("RET\n")
 }

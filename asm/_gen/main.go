@@ -263,6 +263,8 @@ func emitData() {
 		}
 	}
 	data("sm4ck8", words(ck8))
+	deriveOffsets(ck)
+	emitFusedData(fk)
 	q := func(v uint64) []byte { return words([]uint32{uint32(v), uint32(v >> 32)}) }
 	data("sm4gfpre", q(gfPreM))
 	data("sm4gfpost", q(gfPostM))
