@@ -3,6 +3,7 @@ package batch
 import (
 	"crypto/subtle"
 	"encoding/binary"
+	"math/bits"
 
 	"github.com/sscard/sscard/asm"
 	"github.com/sscard/sscard/diversify"
@@ -39,20 +40,17 @@ type parentRef struct {
 	sched *sm4.Schedule
 }
 
-// laneDest says where a lane's result goes.
-type laneDest struct {
-	idx   int32
-	field Field
-	want  uint32
-}
-
-// laneBatch is one asm.Fused call being filled.
+// laneBatch is one asm.Fused call being filled. The destination of lane l
+// is kept beside it: record idx[l], field field[l], expected MAC want[l]
+// (big-endian word).
 type laneBatch struct {
 	f     asm.Fused
 	pid   uint64 // shared batches: the parent bound to it, 0 = free
 	pkey  [16]byte
 	sched sm4.Schedule
-	dest  [asm.MaxLanes]laneDest
+	want  [asm.MaxLanes]uint32
+	idx   [asm.MaxLanes]int32
+	field [asm.MaxLanes]Field
 }
 
 // laneGroup holds the batches of one pipeline shape: with session key (MAC1,
@@ -63,17 +61,25 @@ type laneGroup struct {
 }
 
 // worker is the state of one worker: parent-key cache, lane batches and
-// scratch. Only its own goroutine touches it.
+// scratch. Only its own goroutine touches it. The Verifier's settings the
+// per-record loop reads are copied in, next to each other.
 type worker struct {
-	v       *Verifier
-	results []Result
-	cache   []cacheEntry
-	mask    uint64
-	nextID  uint64
-	sess    laneGroup
-	tac     laneGroup
-	txn     txn
-	fs      [MaxFactors]diversify.Factor
+	fast        fastRoute
+	index       *[UsageOverdraw + 1][4][256]int16
+	masters     []master
+	results     []Result
+	scalarAll   bool // Options.Scalar
+	laneTAC     bool
+	lowestFirst bool
+	sessRule    mac.SessionRule
+	v           *Verifier
+	cache       []cacheEntry
+	mask        uint64
+	nextID      uint64
+	sess        laneGroup
+	tac         laneGroup
+	txn         txn
+	fs          [MaxFactors]diversify.Factor
 }
 
 func newWorker(v *Verifier, entries int) *worker {
@@ -81,7 +87,18 @@ func newWorker(v *Verifier, entries int) *worker {
 	for n < entries {
 		n <<= 1
 	}
-	w := &worker{v: v, cache: make([]cacheEntry, n), mask: uint64(n - 1), nextID: 1 << 32}
+	w := &worker{
+		index:       &v.index,
+		masters:     v.masters,
+		scalarAll:   v.scalar,
+		laneTAC:     v.laneTAC,
+		lowestFirst: v.profile.FactorOrder == mac.LowestFirst,
+		sessRule:    v.profile.SM4Session,
+		v:           v,
+		cache:       make([]cacheEntry, n),
+		mask:        uint64(n - 1),
+		nextID:      1 << 32,
+	}
 	w.sess.init(true)
 	w.tac.init(false)
 	return w
@@ -108,101 +125,234 @@ func (w *worker) wipe() {
 	w.sess.wipe()
 	w.tac.wipe()
 	w.txn = txn{}
+	w.fast = fastRoute{}
+}
+
+// fastRoute is the route of the records whose header (kind, type,
+// algorithm, key version, factor count, MAC fields present) equals hdr:
+// purchase-kind SM4 records that carry only a TAC, under a TAC key of level
+// 0 or 1, whose lanes go to the shared batch b. Such records differ from
+// the one that set the route only in data fields, of which only the date
+// and time need checking, so they skip validation, key lookup and batch
+// choice. The route lasts until the batches are flushed (end of a chunk).
+type fastRoute struct {
+	hdr uint64 // 0: no route
+	b   *laneBatch
+	m   *master
+	t   uint32 // the type byte
+}
+
+// header packs the fields of r that decide its route; never 0.
+func header(r *Record) uint64 {
+	return uint64(r.Kind) | uint64(r.Type)<<8 | uint64(r.Alg)<<16 | uint64(r.KeyVersion)<<24 |
+		uint64(r.NFactors)<<32 | uint64(r.Present)<<40 | 1<<48
 }
 
 // chunk verifies records lo..hi-1 of the job (parsing their lines first
 // when streaming).
 func (w *worker) chunk(j *job, lo, hi int) {
 	w.results = j.results
-	for i := lo; i < hi; i++ {
-		r := &j.records[i]
-		res := &j.results[i]
-		if j.lines != nil {
-			if err := j.lines.parse(i, r); err != nil {
+	records, results := j.records[lo:hi], j.results[lo:hi]
+	// Every result starts as StatusOK: one bulk clear here rather than a
+	// store (with its write-barrier check) per record below.
+	clear(results)
+	if lines := j.lines; lines != nil {
+		for i := range records {
+			r, res := &records[i], &results[i]
+			if err := lines.parse(lo+i, r); err != nil {
 				*res = Result{Status: StatusMalformed, Err: err}
 				continue
 			}
+			if w.fastRun(records[i:i+1], lo+i) == 0 {
+				w.record(lo+i, r, res)
+			}
 		}
-		w.record(i, r, res)
+	} else {
+		for i := 0; i < len(records); {
+			i += w.fastRun(records[i:], lo+i)
+			if i < len(records) {
+				w.record(lo+i, &records[i], &results[i])
+				i++
+			}
+		}
 	}
 	w.flush(&w.sess)
 	w.flush(&w.tac)
+	w.fast = fastRoute{}
 	w.results = nil
 }
 
-// record verifies one record, or queues its lanes.
+// fastRun queues the TAC lanes of the leading records that follow the
+// fast route (same header, valid date and time) as record would, and
+// returns how many it took. records[k] is record base+k; their results are
+// already zero (StatusOK).
+func (w *worker) fastRun(records []Record, base int) int {
+	fr := &w.fast
+	if fr.hdr == 0 {
+		return 0
+	}
+	b := fr.b
+	done := 0
+	for done < len(records) {
+		n := min(len(records)-done, asm.MaxLanes-b.f.N)
+		k := fillTAC(b, fr, records[done:done+n], base+done)
+		done += k
+		if b.f.N == asm.MaxLanes {
+			w.runBatch(b)
+		}
+		if k < n {
+			break
+		}
+	}
+	return done
+}
+
+// fillTAC is the loop of fastRun: it fills the lanes of b from the leading
+// records that follow route fr, at most as many as b has room for (the
+// caller's slices are no longer), and returns how many. It calls nothing,
+// so that its state stays in registers.
+func fillTAC(b *laneBatch, fr *fastRoute, records []Record, base int) int {
+	hdr, t := fr.hdr, fr.t<<24
+	div0 := &fr.m.div0w
+	d, b0, b1 := &b.f.Div.W, &b.f.Msg[0].W, &b.f.Msg[1].W
+	n := b.f.N
+	i := 0
+	for ; i < len(records); i++ {
+		r := &records[i]
+		// validDateTime, by hand (February 29 is left to record); dw
+		// and tv serve the encoding.
+		tv := uint64(r.Time[0])<<16 | uint64(r.Time[1])<<8 | uint64(r.Time[2])
+		dw := be32(r.Date[:])
+		v := uint64(dw)<<32 | tv
+		bad := v&(v<<1|v<<2)&0x8888888888888888 | (tv+0x5c2020)&0x808080
+		if header(r) != hdr || bad != 0 || r.Date[3]-1 >= maxDayBCD[r.Date[2]] {
+			break
+		}
+		l := (n + i) & (asm.MaxLanes - 1)
+		if r.NFactors == 0 {
+			d[0][l], d[1][l], d[2][l], d[3][l] = div0[0], div0[1], div0[2], div0[3]
+		} else {
+			f := &r.Factors[0]
+			w0, w1 := be32(f[0:4]), be32(f[4:8])
+			d[0][l], d[1][l], d[2][l], d[3][l] = w0, w1, ^w0, ^w1
+		}
+		// Amount(4) t T(6) TermSeq(4) Date(4) Time(3), padded: see
+		// encodeLane.
+		b0[0][l] = r.Amount
+		b0[1][l] = t | be32(r.Terminal[0:4])>>8
+		b0[2][l] = be32(r.Terminal[2:6])<<8 | uint32(r.TermSeq[0])
+		b0[3][l] = be32(r.TermSeq[:])<<8 | dw>>24
+		b1[0][l] = dw<<8 | uint32(tv>>16)
+		b1[1][l] = uint32(tv)<<16 | 0x8000
+		b1[2][l] = 0
+		b1[3][l] = 0
+		b.f.NBlocks[l] = 2
+		b.want[l] = be32(r.TAC[:])
+		b.idx[l] = int32(base + i)
+		b.field[l] = FieldTAC
+	}
+	b.f.N = n + i
+	return i
+}
+
+// lookup returns the master key for (u, alg, version), or nil; alg must be
+// SM4 or TDES (validated).
+func (w *worker) lookup(u Usage, alg diversify.Alg, ver uint8) *master {
+	i := int(w.index[u][alg&3][ver]) - 1
+	if uint(i) >= uint(len(w.masters)) {
+		return nil
+	}
+	return &w.masters[i]
+}
+
+// record verifies one record, or queues its lanes; *res is zero
+// (StatusOK) on entry.
 func (w *worker) record(i int, r *Record, res *Result) {
-	*res = Result{}
 	if err := r.validate(); err != nil {
 		*res = Result{Status: StatusMalformed, Err: err}
 		return
 	}
-	v := w.v
-	fields := r.Present & kindFields(r.Kind)
+	k := r.Kind & 7
+	fields := r.Present & kindFieldTab[k]
 	var sk, tk *master
 	if fields&sessionFields != 0 {
-		u := sessionUsage(r.Kind)
-		if sk = v.lookup(u, r.Alg, r.KeyVersion); sk == nil {
+		u := sessionUsageTab[k]
+		if sk = w.lookup(u, r.Alg, r.KeyVersion); sk == nil {
 			*res = Result{Status: StatusUnknownKey, Err: unknownKeyErr(u, r.Alg)}
 			return
 		}
 	}
 	if fields&FieldTAC != 0 {
-		if tk = v.lookup(UsageTAC, r.Alg, r.KeyVersion); tk == nil {
+		if tk = w.lookup(UsageTAC, r.Alg, r.KeyVersion); tk == nil {
 			*res = Result{Status: StatusUnknownKey, Err: unknownKeyErr(UsageTAC, r.Alg)}
 			return
 		}
 	}
-	if (sk != nil && sk.levels != int(r.NFactors)) || (tk != nil && tk.levels != int(r.NFactors)) {
+	nf := int(r.NFactors)
+	if (sk != nil && sk.levels != nf) || (tk != nil && tk.levels != nf) {
 		*res = Result{Status: StatusMalformed, Err: ErrLevels}
 		return
 	}
-	fs := r.Factors[:r.NFactors]
-	if v.profile.FactorOrder == mac.LowestFirst {
+	fs := r.Factors[:nf]
+	if w.lowestFirst {
 		n := copy(w.fs[:], fs)
 		diversify.Reverse(w.fs[:n])
 		fs = w.fs[:n]
 	}
-	if r.Alg != diversify.SM4 || v.scalar {
+	if r.Alg != diversify.SM4 || w.scalarAll {
 		w.scalar(r, res, fields, sk, tk, fs)
 		return
 	}
-	var msg msgBuf
+	t := uint32(typeTab[k][r.Type&15])
 	if sk != nil {
 		par := w.parent(sk, fs)
-		div := divBlock(sk, fs)
-		sess := sessionWords(v.profile.SM4Session, r)
+		sess := sessionWords(w.sessRule, r)
 		for _, f := range [...]Field{FieldMAC1, FieldMAC2, FieldMAC3} {
 			if fields&f == 0 {
 				continue
 			}
-			r.encode(f, &msg)
-			nb := msg.pad(v.profile.Padding)
-			w.addLane(&w.sess, int32(i), f, r.want(f), &par, &div, &sess, &msg, nb)
+			b, l := w.lane(&w.sess, &par)
+			b.setDiv(l, sk, fs)
+			setLaneW(&b.f.Sess, l, &sess)
+			b.f.NBlocks[l] = r.encodeLane(&b.f.Msg, l, f, t)
+			w.commit(b, l, int32(i), f, r.want(f))
 		}
 	}
 	if tk != nil {
-		if !v.laneTAC {
+		if !w.laneTAC {
 			w.scalar(r, res, FieldTAC, nil, tk, fs)
 			return
 		}
 		par := w.parent(tk, fs)
-		div := divBlock(tk, fs)
-		r.encode(FieldTAC, &msg)
-		nb := msg.pad(v.profile.Padding)
-		w.addLane(&w.tac, int32(i), FieldTAC, &r.TAC, &par, &div, nil, &msg, nb)
+		b, l := w.lane(&w.tac, &par)
+		if fields == FieldTAC && isPurchaseKind(r.Kind) && tk.levels <= 1 && b != &w.tac.mixed {
+			w.fast = fastRoute{hdr: header(r), b: b, m: tk, t: t}
+		}
+		b.setDiv(l, tk, fs)
+		b.f.NBlocks[l] = r.encodeLane(&b.f.Msg, l, FieldTAC, t)
+		w.commit(b, l, int32(i), FieldTAC, &r.TAC)
 	}
 }
 
-// divBlock returns the input block of the card-level diversification, as
-// big-endian words.
-func divBlock(m *master, fs []diversify.Factor) [4]uint32 {
-	if m.levels == 0 {
-		return m.div0w
+// setDiv sets lane l's input block of the card-level diversification under
+// m: the last factor F as F || ~F (big-endian words), or m.div0w for a key
+// of level 0.
+func (b *laneBatch) setDiv(l int, m *master, fs []diversify.Factor) {
+	l &= asm.MaxLanes - 1
+	d := &b.f.Div.W
+	if len(fs) == 0 || m.levels == 0 {
+		d[0][l] = m.div0w[0]
+		d[1][l] = m.div0w[1]
+		d[2][l] = m.div0w[2]
+		d[3][l] = m.div0w[3]
+		return
 	}
 	f := &fs[len(fs)-1]
 	w0, w1 := be32(f[0:4]), be32(f[4:8])
-	return [4]uint32{w0, w1, ^w0, ^w1}
+	d[0][l] = w0
+	d[1][l] = w1
+	d[2][l] = ^w0
+	d[3][l] = ^w1
 }
 
 // sessionWords returns the SM4 session-key input block of r under rule, as
@@ -358,6 +508,7 @@ func (w *worker) compare(res *Result, got, want *[mac.Size]byte, f Field) {
 }
 
 func setLaneW(b *asm.Blocks, lane int, w *[4]uint32) {
+	lane &= asm.MaxLanes - 1
 	b.W[0][lane] = w[0]
 	b.W[1][lane] = w[1]
 	b.W[2][lane] = w[2]
@@ -365,6 +516,7 @@ func setLaneW(b *asm.Blocks, lane int, w *[4]uint32) {
 }
 
 func setLane(b *asm.Blocks, lane int, p *[16]byte) {
+	lane &= asm.MaxLanes - 1
 	b.W[0][lane] = binary.BigEndian.Uint32(p[0:])
 	b.W[1][lane] = binary.BigEndian.Uint32(p[4:])
 	b.W[2][lane] = binary.BigEndian.Uint32(p[8:])
@@ -372,71 +524,76 @@ func setLane(b *asm.Blocks, lane int, p *[16]byte) {
 }
 
 func copyLane(dst *asm.Blocks, dl int, src *asm.Blocks, sl int) {
+	dl &= asm.MaxLanes - 1
+	sl &= asm.MaxLanes - 1
 	dst.W[0][dl] = src.W[0][sl]
 	dst.W[1][dl] = src.W[1][sl]
 	dst.W[2][dl] = src.W[2][sl]
 	dst.W[3][dl] = src.W[3][sl]
 }
 
-// pick returns the batch for a lane whose parent is par.
-func (g *laneGroup) pick(par *parentRef) *laneBatch {
-	var free *laneBatch
+// lane returns the batch for a lane whose parent is par and the lane's
+// index in it, with the parent key set for a mixed batch. The caller fills
+// the lane and commits it.
+func (w *worker) lane(g *laneGroup, par *parentRef) (*laneBatch, int) {
 	for i := range g.shared {
-		b := &g.shared[i]
-		if b.pid == par.pid {
-			return b
-		}
-		if free == nil && b.f.N == 0 {
-			free = b
+		if b := &g.shared[i]; b.pid == par.pid {
+			return b, b.f.N
 		}
 	}
-	if free != nil {
-		free.pid = par.pid
-		free.pkey = *par.key
-		free.sched = *par.sched
-		free.f.Shared = &free.sched
-		return free
+	for i := range g.shared {
+		if b := &g.shared[i]; b.f.N == 0 {
+			if b == w.fast.b {
+				w.fast = fastRoute{} // b changes parent
+			}
+			b.pid = par.pid
+			b.pkey = *par.key
+			b.sched = *par.sched
+			b.f.Shared = &b.sched
+			return b, 0
+		}
 	}
-	return &g.mixed
+	b := &g.mixed
+	l := b.f.N
+	setLane(&b.f.Parent, l, par.key)
+	return b, l
 }
 
-// addLane queues one lane and runs its batch when full.
-func (w *worker) addLane(g *laneGroup, idx int32, f Field, want *[mac.Size]byte, par *parentRef,
-	div, sess *[4]uint32, msg *msgBuf, nb int) {
-	b := g.pick(par)
-	l := b.f.N
-	if b == &g.mixed {
-		setLane(&b.f.Parent, l, par.key)
-	}
-	setLaneW(&b.f.Div, l, div)
-	if sess != nil {
-		setLaneW(&b.f.Sess, l, sess)
-	}
-	b.f.NBlocks[l] = uint8(nb)
-	for k := 0; k < nb && k < asm.MaxMACBlocks; k++ {
-		setLaneW(&b.f.Msg[k], l, (*[4]uint32)(msg.w[4*k:]))
-	}
-	b.dest[l] = laneDest{idx: idx, field: f, want: binary.BigEndian.Uint32(want[:])}
+// commit queues lane l of b (filled by the caller) for record idx, field f,
+// and runs the batch when full.
+func (w *worker) commit(b *laneBatch, l int, idx int32, f Field, want *[mac.Size]byte) {
+	l &= asm.MaxLanes - 1
+	b.want[l] = binary.BigEndian.Uint32(want[:])
+	b.idx[l] = idx
+	b.field[l] = f
 	b.f.N = l + 1
-	if b.f.N == asm.MaxLanes {
+	if l+1 == asm.MaxLanes {
 		w.runBatch(b)
 	}
 }
 
-// runBatch runs a batch and records its mismatches.
+// runBatch runs a batch and records its mismatches. The MACs of all lanes
+// are compared first, in constant time and without early exit, into a
+// mismatch mask; only the verdicts (public) steer the result writes.
 func (w *worker) runBatch(b *laneBatch) {
 	n := b.f.N
 	if n == 0 {
 		return
 	}
 	b.f.Run()
-	for i := 0; i < n; i++ {
-		d := &b.dest[i]
-		if subtle.ConstantTimeEq(int32(b.f.Out.W[0][i]), int32(d.want)) != 1 {
-			res := &w.results[d.idx]
-			res.Status = StatusMismatch
-			res.Fields |= d.field
-		}
+	out := &b.f.Out.W[0]
+	var bad uint64
+	for i := range out {
+		x := out[i] ^ b.want[i]
+		bad |= uint64((x|-x)>>31) << i
+	}
+	bad &= 1<<uint(n) - 1 // all ones for n == 64
+	for bad != 0 {
+		i := bits.TrailingZeros64(bad) & (asm.MaxLanes - 1)
+		bad &= bad - 1
+		res := &w.results[b.idx[i]]
+		res.Status = StatusMismatch
+		res.Fields |= b.field[i]
 	}
 	b.f.N = 0
 }
@@ -457,7 +614,7 @@ func (w *worker) moveToMixed(g *laneGroup, s *laneBatch) {
 		for k := 0; k < nb; k++ {
 			copyLane(&m.f.Msg[k], d, &s.f.Msg[k], l)
 		}
-		m.dest[d] = s.dest[l]
+		m.want[d], m.idx[d], m.field[d] = s.want[l], s.idx[l], s.field[l]
 		m.f.N = d + 1
 		if m.f.N == asm.MaxLanes {
 			w.runBatch(m)

@@ -1,6 +1,8 @@
 package batch
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"unicode/utf8"
 
 	"github.com/sscard/sscard/diversify"
@@ -173,35 +175,52 @@ func checkRequired(r *Record, seen uint32) error {
 	return nil
 }
 
-func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
+// hexVal[c] is the value of hex digit c, or 0xff for any other byte. Record
+// data is public (the MACs are what the card sent), so a table is fine.
+var hexVal = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
 	}
-	return 0, false
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c - '0')
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = byte(c-'a') + 10
+		t[c-'a'+'A'] = byte(c-'a') + 10
+	}
+	return
+}()
+
+func unhex(c byte) (byte, bool) {
+	v := hexVal[c]
+	return v, v != 0xff
+}
+
+// unhexInto decodes len(dst) bytes from the 2*len(dst) hex digits of s
+// and reports whether every digit was valid.
+func unhexInto(dst []byte, s []byte) bool {
+	s = s[:2*len(dst)]
+	var bad byte
+	for i := range dst {
+		hi, lo := hexVal[s[2*i]], hexVal[s[2*i+1]]
+		bad |= hi | lo
+		dst[i] = hi<<4 | lo
+	}
+	return bad&0xf0 == 0
 }
 
 // decodeHex decodes exactly len(dst) bytes from s.
 func decodeHex(dst []byte, s []byte, f int) error {
 	if len(s) != 2*len(dst) {
 		for _, c := range s {
-			if _, ok := unhex(c); !ok {
+			if hexVal[c] == 0xff {
 				return fieldErrs[f][rHex]
 			}
 		}
 		return fieldErrs[f][rLength]
 	}
-	for i := range dst {
-		hi, ok1 := unhex(s[2*i])
-		lo, ok2 := unhex(s[2*i+1])
-		if !ok1 || !ok2 {
-			return fieldErrs[f][rHex]
-		}
-		dst[i] = hi<<4 | lo
+	if !unhexInto(dst, s) {
+		return fieldErrs[f][rHex]
 	}
 	return nil
 }
@@ -211,15 +230,12 @@ func decodeDigits(dst []byte, s []byte) bool {
 	if len(s) != 2*len(dst) {
 		return false
 	}
-	for i, c := range s {
-		if c < '0' || c > '9' {
+	for i := range dst {
+		hi, lo := s[2*i]-'0', s[2*i+1]-'0'
+		if hi > 9 || lo > 9 {
 			return false
 		}
-		if i%2 == 0 {
-			dst[i/2] = (c - '0') << 4
-		} else {
-			dst[i/2] |= c - '0'
-		}
+		dst[i] = hi<<4 | lo
 	}
 	return true
 }
@@ -231,10 +247,11 @@ func parseUint(s []byte, max uint64, f int) (uint64, error) {
 	}
 	var v uint64
 	for _, c := range s {
-		if c < '0' || c > '9' {
+		d := c - '0'
+		if d > 9 {
 			return 0, fieldErrs[f][rNumber]
 		}
-		v = v*10 + uint64(c-'0')
+		v = v*10 + uint64(d)
 		if v > max {
 			return 0, fieldErrs[f][rRange]
 		}
@@ -247,13 +264,8 @@ func parseFactor(dst *diversify.Factor, s []byte) error {
 		return errFactorHex
 	}
 	*dst = diversify.Factor{}
-	for i := 0; i < len(s); i += 2 {
-		hi, ok1 := unhex(s[i])
-		lo, ok2 := unhex(s[i+1])
-		if !ok1 || !ok2 {
-			return errFactorHex
-		}
-		dst[i/2] = hi<<4 | lo
+	if !unhexInto(dst[:len(s)/2], s) {
+		return errFactorHex
 	}
 	return nil
 }
@@ -362,59 +374,101 @@ type jparser struct {
 	i int
 }
 
-func (p *jparser) ws() {
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
-		case ' ', '\t', '\r', '\n':
-			p.i++
-		default:
-			return
-		}
+// SWAR constants: the low and the high bit of every byte.
+const (
+	lsb8 = 0x0101010101010101
+	msb8 = 0x8080808080808080
+)
+
+// isSpace[c] reports JSON white space.
+var isSpace = [256]bool{' ': true, '\t': true, '\r': true, '\n': true}
+
+// strStop[c] marks the bytes that end the fast scan of a JSON string: the
+// closing quote, a backslash, control characters and non-ASCII bytes.
+var strStop = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c < 0x20 || c >= 0x80 || c == '"' || c == '\\'
 	}
+	return
+}()
+
+// ws skips white space. The index lives in a local variable: a loop on p.i
+// would carry its dependency through memory.
+func (p *jparser) ws() {
+	b, i := p.b, p.i
+	for i < len(b) && isSpace[b[i]] {
+		i++
+	}
+	p.i = i
 }
 
 // str scans a string at p.i (which is '"') and returns its raw content.
 // esc reports a backslash inside.
 func (p *jparser) str() (s []byte, esc bool, err error) {
-	p.i++
-	start := p.i
+	b := p.b
+	start := p.i + 1
+	i := start
+	// Eight bytes at a time: m flags the bytes that are '"', '\\', below
+	// 0x20 or above 0x7f; borrows can only flag bytes after the first true
+	// one, so its lowest flag is exact.
+	for i+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[i:])
+		q, bs := x^0x2222222222222222, x^0x5c5c5c5c5c5c5c5c
+		m := ((q-lsb8)&^q | (bs-lsb8)&^bs | (x-0x2020202020202020)&^x | x) & msb8
+		if m != 0 {
+			i += bits.TrailingZeros64(m) >> 3
+			break
+		}
+		i += 8
+	}
+	for i < len(b) && !strStop[b[i]] {
+		i++
+	}
+	if i < len(b) && b[i] == '"' {
+		p.i = i + 1
+		return b[start:i], false, nil
+	}
 	ascii := true
-	for p.i < len(p.b) {
-		c := p.b[p.i]
+	for i < len(b) {
+		c := b[i]
 		switch {
 		case c == '"':
-			s = p.b[start:p.i]
-			p.i++
+			s = b[start:i]
+			p.i = i + 1
 			if !ascii && !utf8.Valid(s) {
 				return nil, false, errUTF8
 			}
 			return s, esc, nil
 		case c == '\\':
 			esc = true
-			p.i += 2
+			i += 2
 			continue
 		case c < 0x20:
+			p.i = i
 			return nil, false, errCtrl
 		case c >= 0x80:
 			ascii = false
 		}
-		p.i++
+		i++
 	}
+	p.i = i
 	return nil, false, errEOF
 }
 
 // number scans a JSON number token and returns it.
 func (p *jparser) number() []byte {
-	start := p.i
-	for p.i < len(p.b) {
-		c := p.b[p.i]
+	b, i := p.b, p.i
+	start := i
+	for i < len(b) {
+		c := b[i]
 		if (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' {
-			p.i++
+			i++
 			continue
 		}
 		break
 	}
-	return p.b[start:p.i]
+	p.i = i
+	return b[start:i]
 }
 
 // literal consumes word at p.i.
@@ -541,6 +595,242 @@ func (p *jparser) factors(r *Record) error {
 	}
 }
 
+// Keys are recognised without a byte loop: the 16 bytes after the opening
+// quote are loaded as two little-endian words, the closing quote located in
+// them with a zero-byte test, the words masked to the key and its quote,
+// and hashed (multiply-xor-shift, constants chosen so that the 20 names
+// fall into distinct buckets of 32) to the one candidate to compare.
+const (
+	keyMul0 = 0xbed3a577ba62a63f
+	keyMul1 = 0x964bc0c46f92a45b
+)
+
+// keyWords[f] is `name"` of field f (the name and the closing quote) as
+// two little-endian words, zero-padded; keyHash[h] is 1 + the field whose
+// words hash to h, 0 for none.
+var (
+	keyWords [nFields][2]uint64
+	keyHash  [32]int8
+)
+
+func keyHashOf(x0, x1 uint64) int {
+	return int((x0*keyMul0 ^ x1*keyMul1) >> 59)
+}
+
+func init() {
+	for f, name := range recordFieldNames {
+		var w [16]byte
+		copy(w[:], name+`"`)
+		x0, x1 := binary.LittleEndian.Uint64(w[:]), binary.LittleEndian.Uint64(w[8:])
+		keyWords[f] = [2]uint64{x0, x1}
+		h := keyHashOf(x0, x1)
+		if keyHash[h] != 0 {
+			panic("batch: field name hash collision")
+		}
+		keyHash[h] = int8(f + 1)
+	}
+}
+
+// knownKey matches the key that starts at b[i] (after its opening quote)
+// against the field names. On a match it returns the field and the index
+// after the closing quote; otherwise (an unknown key, escapes, the line's
+// end near) -1, and the caller scans the key with str: a match is exactly
+// what str and fieldID would find, since no name holds a byte str stops
+// at.
+func knownKey(b []byte, i int) (f, next int) {
+	if i+16 > len(b) {
+		return -1, i
+	}
+	x0 := binary.LittleEndian.Uint64(b[i:])
+	x1 := binary.LittleEndian.Uint64(b[i+8:])
+	// The first '"' is at byte n (16 if none). A borrow can only flag
+	// bytes after the first zero byte, so the lowest flag is exact; the
+	// flags are the top bits of the bytes, so t0 = 8n+7 (64 if none).
+	q0, q1 := x0^0x2222222222222222, x1^0x2222222222222222
+	t0 := uint(bits.TrailingZeros64((q0 - lsb8) &^ q0 & msb8))
+	t1 := uint(bits.TrailingZeros64((q1 - lsb8) &^ q1 & msb8))
+	n := int(t0 >> 3)
+	if t0 == 64 {
+		n = 8 + int(t1>>3)
+	}
+	// Keep bytes 0..n: 2<<t - 1 is all ones for t >= 63.
+	x0 &= 2<<t0 - 1
+	x1 &= (2<<t1 - 1) & -uint64(t0>>6)
+	f = int(keyHash[keyHashOf(x0, x1)]) - 1
+	if f < 0 || x0 != keyWords[f%nFields][0] || x1 != keyWords[f%nFields][1] {
+		return -1, i
+	}
+	return f, i + n + 1
+}
+
+// skipWS returns the index of the first byte at or after i that is not
+// JSON white space.
+func skipWS(b []byte, i int) int {
+	for i < len(b) && isSpace[b[i]] {
+		i++
+	}
+	return i
+}
+
+// hexLen[f] is the number of hex digits of fixed-length hex field f, 0 for
+// the others.
+var hexLen = [nFields]int{fTransType: 2, fTerminalID: 12, fTerminalSeq: 8, fCardRandom: 8,
+	fMAC1: 8, fMAC2: 8, fTAC: 8, fMAC3: 8}
+
+// fastValue parses the value of field f at p.i (not null) in its common
+// form: a fixed-length hex or digit string without escapes, a plain decimal
+// number, a factor list of such strings. It reports false, having
+// consumed nothing, when the value is not in that form; the caller then
+// parses it the general way, which reaches the same result or the error.
+func (p *jparser) fastValue(r *Record, f int) bool {
+	b, i := p.b, p.i
+	if i >= len(b) {
+		return false
+	}
+	switch f {
+	case fKeyVersion, fAmount, fBalance, fOldLimit, fNewLimit, fOfflineSeq, fOnlineSeq:
+		var v uint64
+		j := i
+		for ; j < len(b) && j-i < 10; j++ {
+			d := b[j] - '0'
+			if d > 9 {
+				break
+			}
+			v = v*10 + uint64(d)
+		}
+		if j == i || j == len(b) || j-i >= 10 {
+			return false
+		}
+		switch b[j] {
+		case '-', '+', '.', 'e', 'E':
+			return false
+		}
+		switch f {
+		case fKeyVersion:
+			if v > 255 {
+				return false
+			}
+			r.KeyVersion = uint8(v)
+		case fOfflineSeq, fOnlineSeq:
+			if v > 1<<16-1 {
+				return false
+			}
+			if f == fOfflineSeq {
+				r.OfflineSeq = uint16(v)
+			} else {
+				r.OnlineSeq = uint16(v)
+			}
+		default:
+			if v > 1<<32-1 {
+				return false
+			}
+			switch f {
+			case fAmount:
+				r.Amount = uint32(v)
+			case fBalance:
+				r.Balance = uint32(v)
+			case fOldLimit:
+				r.OldLimit = uint32(v)
+			default:
+				r.NewLimit = uint32(v)
+			}
+		}
+		p.i = j
+		return true
+	case fDate, fTime:
+		n := 8
+		dst := r.Date[:]
+		if f == fTime {
+			n, dst = 6, r.Time[:]
+		}
+		e := i + 1 + n
+		if e >= len(b) || b[i] != '"' || b[e] != '"' || !decodeDigits(dst, b[i+1:e]) {
+			return false
+		}
+		p.i = e + 1
+		return true
+	case fFactors:
+		return p.fastFactors(r)
+	}
+	n := hexLen[f]
+	e := i + 1 + n
+	if n == 0 || e >= len(b) || b[i] != '"' || b[e] != '"' {
+		return false
+	}
+	var typ [1]byte
+	var dst []byte
+	switch f {
+	case fTransType:
+		dst = typ[:]
+	case fTerminalID:
+		dst = r.Terminal[:]
+	case fTerminalSeq:
+		dst = r.TermSeq[:]
+	case fCardRandom:
+		dst = r.Random[:]
+	case fMAC1:
+		dst, r.Present = r.MAC1[:], r.Present|FieldMAC1
+	case fMAC2:
+		dst, r.Present = r.MAC2[:], r.Present|FieldMAC2
+	case fTAC:
+		dst, r.Present = r.TAC[:], r.Present|FieldTAC
+	default:
+		dst, r.Present = r.MAC3[:], r.Present|FieldMAC3
+	}
+	if !unhexInto(dst, b[i+1:e]) {
+		return false
+	}
+	if f == fTransType {
+		if typ[0] == 0 {
+			return false
+		}
+		r.Type = typ[0]
+	}
+	p.i = e + 1
+	return true
+}
+
+// fastFactors parses a factor list of 16-digit hex strings separated by
+// commas (white space allowed), or reports false having consumed nothing.
+func (p *jparser) fastFactors(r *Record) bool {
+	b, i := p.b, p.i
+	if i >= len(b) || b[i] != '[' {
+		return false
+	}
+	i++
+	n := 0
+	for {
+		for i < len(b) && isSpace[b[i]] {
+			i++
+		}
+		if n == 0 && i < len(b) && b[i] == ']' {
+			break
+		}
+		e := i + 17
+		if n == MaxFactors || e >= len(b) || b[i] != '"' || b[e] != '"' || !unhexInto(r.Factors[n][:], b[i+1:e]) {
+			r.Factors = [MaxFactors]diversify.Factor{}
+			return false
+		}
+		n++
+		i = e + 1
+		for i < len(b) && isSpace[b[i]] {
+			i++
+		}
+		if i < len(b) && b[i] == ',' {
+			i++
+			continue
+		}
+		if i < len(b) && b[i] == ']' {
+			break
+		}
+		r.Factors = [MaxFactors]diversify.Factor{}
+		return false
+	}
+	r.NFactors = uint8(n)
+	p.i = i + 1
+	return true
+}
+
 // ParseRecord parses one JSON Lines record into rec (which it overwrites):
 //
 //	{"type": "purchase"|"withdrawal"|"composite"|"load"|"unload"|"overdraw",
@@ -577,27 +867,34 @@ func ParseRecord(line []byte, rec *Record) error {
 		p.i++
 	} else {
 		for {
-			p.ws()
-			if p.i >= len(p.b) {
+			// The common layout, `"key": value, `, is handled with a local
+			// index; the general scanners sync p.i.
+			b := p.b
+			i := skipWS(b, p.i)
+			if i >= len(b) {
 				return errEOF
 			}
-			if p.b[p.i] != '"' {
+			if b[i] != '"' {
 				return errSyntax
 			}
-			key, _, err := p.str()
-			if err != nil {
-				return err
+			f, next := knownKey(b, i+1)
+			if f < 0 {
+				p.i = i
+				key, _, err := p.str()
+				if err != nil {
+					return err
+				}
+				f, next = fieldID(key), p.i
 			}
-			p.ws()
-			if p.i >= len(p.b) || p.b[p.i] != ':' {
+			i = skipWS(b, next)
+			if i >= len(b) || b[i] != ':' {
 				return errSyntax
 			}
-			p.i++
-			p.ws()
-			if p.i >= len(p.b) {
+			i = skipWS(b, i+1)
+			p.i = i
+			if i >= len(b) {
 				return errEOF
 			}
-			f := fieldID(key)
 			switch {
 			case f < 0:
 				if err := p.skip(1); err != nil {
@@ -609,6 +906,9 @@ func ParseRecord(line []byte, rec *Record) error {
 					return fieldErrs[f][rDuplicate]
 				}
 				seen |= 1 << f
+				if p.fastValue(rec, f) {
+					break
+				}
 				c := p.b[p.i]
 				switch {
 				case f == fFactors:

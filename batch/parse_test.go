@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -355,10 +356,12 @@ func TestContextCancel(t *testing.T) {
 	// Cancelled while running: either finishes or reports the cancellation,
 	// and the Verifier stays usable.
 	ctx, cancel = context.WithCancel(context.Background())
-	go func() { time.Sleep(time.Millisecond); cancel() }()
+	cancelled := make(chan struct{})
+	go func() { time.Sleep(time.Millisecond); cancel(); close(cancelled) }()
 	if err := v.VerifyContext(ctx, recs, res); err != nil && !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled during: %v", err)
 	}
+	<-cancelled // no goroutine of this test outlives it (TestNoGoroutineLeak counts them)
 	deadline, cancel2 := context.WithTimeout(context.Background(), time.Nanosecond)
 	defer cancel2()
 	time.Sleep(time.Millisecond)
@@ -374,7 +377,13 @@ func TestContextCancel(t *testing.T) {
 }
 
 func TestNoGoroutineLeak(t *testing.T) {
+	// The goroutine of the previous test may still be on its way out:
+	// take the lowest count over a few milliseconds as the baseline.
 	before := runtime.NumGoroutine()
+	for i := 0; i < 20; i++ {
+		time.Sleep(time.Millisecond)
+		before = min(before, runtime.NumGoroutine())
+	}
 	ks := testKeySet(mac.SM4Profile, 11)
 	recs, _ := genRecords(ks, 12, 5000)
 	res := make([]Result, len(recs))
@@ -448,5 +457,69 @@ func TestCloseWipes(t *testing.T) {
 		if w.sess.mixed.f.Parent.W[0][0] != 0 || w.tac.shared[0].pkey != ([16]byte{}) {
 			t.Fatal("lanes not wiped")
 		}
+	}
+}
+
+// TestStreamBuffers: VerifyStream sizes its buffers to the input (a first
+// call on a tiny input allocates little) and reuses them on the same
+// Verifier (later calls allocate nothing), while a bufio.Reader or Writer
+// of the caller is left as it was.
+func TestStreamBuffers(t *testing.T) {
+	if race.Enabled {
+		t.Skip("allocation counts are not meaningful under -race")
+	}
+	ks := testKeySet(mac.SM4Profile, 17)
+	g := newGen(ks, 18)
+	var in []byte
+	for i := 0; i < 3; i++ {
+		r := g.valid()
+		in = append(AppendJSON(in, &r), '\n')
+	}
+	in = append(in, "garbage\n"...)
+	v, err := NewVerifier(ks, &Options{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	var out bytes.Buffer
+	out.Grow(4096)
+	rd := bytes.NewReader(in)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	sum, err := v.VerifyStream(context.Background(), rd, &out, nil)
+	runtime.ReadMemStats(&after)
+	if err != nil || sum != (Summary{Lines: 4, OK: 3, Malformed: 1}) {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	// Reader and writer buffers (64 KiB each by default) and a few
+	// records: far below the megabytes a full batch takes.
+	if got := after.TotalAlloc - before.TotalAlloc; got > 256<<10 {
+		t.Errorf("first call on a 4-line input allocated %d bytes", got)
+	}
+	want := out.String()
+	if a := testing.AllocsPerRun(20, func() {
+		out.Reset()
+		rd.Reset(in)
+		if _, err := v.VerifyStream(context.Background(), rd, &out, nil); err != nil {
+			t.Fatal(err)
+		}
+	}); a != 0 {
+		t.Errorf("%v allocs per VerifyStream call on a reused Verifier", a)
+	}
+	if out.String() != want {
+		t.Errorf("second call wrote %q, first %q", out.String(), want)
+	}
+	// The caller's bufio.Writer is used as is and not reset; its reader
+	// keeps whatever follows what VerifyStream read (nothing here).
+	out.Reset()
+	bw := bufio.NewWriterSize(&out, 1<<20)
+	bw.WriteString("head\n")
+	if _, err := v.VerifyStream(context.Background(), bytes.NewReader(in), bw, nil); err != nil {
+		t.Fatal(err)
+	}
+	bw.WriteString("tail\n")
+	bw.Flush()
+	if out.String() != "head\n"+want+"tail\n" {
+		t.Errorf("through a bufio.Writer: %q", out.String())
 	}
 }

@@ -3,6 +3,7 @@ package batch
 import (
 	"encoding/binary"
 
+	"github.com/sscard/sscard/asm"
 	"github.com/sscard/sscard/diversify"
 	"github.com/sscard/sscard/mac"
 )
@@ -10,34 +11,71 @@ import (
 // sessionFields are the MAC fields computed under a session key.
 const sessionFields = FieldMAC1 | FieldMAC2 | FieldMAC3
 
+// kindFieldTab[k] are the MAC fields kind k has (0 for an unknown kind
+// below 8).
+var kindFieldTab = [8]Field{
+	mac.KindPurchase:   FieldMAC1 | FieldMAC2 | FieldTAC,
+	mac.KindWithdrawal: FieldMAC1 | FieldMAC2 | FieldTAC,
+	mac.KindComposite:  FieldMAC1 | FieldMAC2 | FieldTAC,
+	mac.KindLoad:       FieldMAC1 | FieldMAC2 | FieldTAC,
+	mac.KindUnload:     FieldMAC1 | FieldMAC2 | FieldMAC3,
+	mac.KindOverdraw:   FieldMAC1 | FieldMAC2 | FieldTAC,
+}
+
 // kindFields returns the MAC fields a kind has.
 func kindFields(k mac.Kind) Field {
-	switch k {
-	case mac.KindPurchase, mac.KindWithdrawal, mac.KindComposite, mac.KindLoad, mac.KindOverdraw:
-		return FieldMAC1 | FieldMAC2 | FieldTAC
-	case mac.KindUnload:
-		return FieldMAC1 | FieldMAC2 | FieldMAC3
+	if k >= 8 {
+		return 0
 	}
-	return 0
+	return kindFieldTab[k]
+}
+
+// sessionUsageTab[k] is the usage of the key under which kind k's session
+// MACs are computed.
+var sessionUsageTab = [8]Usage{
+	mac.KindPurchase:   UsagePurchase,
+	mac.KindWithdrawal: UsagePurchase,
+	mac.KindComposite:  UsagePurchase,
+	mac.KindLoad:       UsageLoad,
+	mac.KindUnload:     UsageUnload,
+	mac.KindOverdraw:   UsageOverdraw,
 }
 
 // sessionUsage returns the usage of the key under which a kind's session
 // MACs are computed.
 func sessionUsage(k mac.Kind) Usage {
-	switch k {
-	case mac.KindLoad:
-		return UsageLoad
-	case mac.KindUnload:
-		return UsageUnload
-	case mac.KindOverdraw:
-		return UsageOverdraw
+	if k >= 8 || k == 0 {
+		return UsagePurchase
 	}
-	return UsagePurchase
+	return sessionUsageTab[k]
 }
 
 func isPurchaseKind(k mac.Kind) bool {
 	return k == mac.KindPurchase || k == mac.KindWithdrawal || k == mac.KindComposite
 }
+
+// typeMask[k] has bit t set for each type byte t kind k accepts (bit 0:
+// the default).
+var typeMask = [8]uint16{
+	mac.KindPurchase:   1 | 1<<0x05 | 1<<0x06,
+	mac.KindWithdrawal: 1 | 1<<0x04,
+	mac.KindComposite:  1 | 1<<0x09,
+	mac.KindLoad:       1 | 1<<0x01 | 1<<0x02,
+	mac.KindUnload:     1 | 1<<0x03,
+	mac.KindOverdraw:   1 | 1<<0x07,
+}
+
+// typeTab[k][t] is the type byte of a record of kind k with Type t < 16
+// (t = 0: the kind's default; unload and overdraw are fixed).
+var typeTab = func() (tab [8][16]byte) {
+	for k := mac.KindPurchase; k <= mac.KindOverdraw; k++ {
+		for t := range tab[k] {
+			r := Record{Kind: k, Type: byte(t)}
+			tab[k][t] = r.typeByte()
+		}
+	}
+	return
+}()
 
 // typeByte returns the transaction type byte of r (its default when 0).
 func (r *Record) typeByte() byte {
@@ -73,37 +111,21 @@ var (
 // validate checks that every field of r fits its encoding, so that the
 // scalar path of package mac accepts it.
 func (r *Record) validate() error {
-	if r.Kind < mac.KindPurchase || r.Kind > mac.KindOverdraw {
+	k := r.Kind
+	if k-mac.KindPurchase > mac.KindOverdraw-mac.KindPurchase {
 		return errKind
 	}
-	if r.Alg != diversify.SM4 && r.Alg != diversify.TDES {
+	if r.Alg-diversify.SM4 > diversify.TDES-diversify.SM4 {
 		return errAlg
 	}
 	if r.NFactors > MaxFactors {
 		return errNFactors
 	}
-	if r.Present&kindFields(r.Kind) == 0 {
+	if r.Present&kindFieldTab[k&7] == 0 {
 		return errNoMAC
 	}
-	if r.Type != 0 {
-		ok := false
-		switch r.Kind {
-		case mac.KindPurchase:
-			ok = r.Type == 0x05 || r.Type == 0x06
-		case mac.KindWithdrawal:
-			ok = r.Type == 0x04
-		case mac.KindComposite:
-			ok = r.Type == 0x09
-		case mac.KindLoad:
-			ok = r.Type == 0x01 || r.Type == 0x02
-		case mac.KindUnload:
-			ok = r.Type == 0x03
-		case mac.KindOverdraw:
-			ok = r.Type == 0x07
-		}
-		if !ok {
-			return errTypeByte
-		}
+	if r.Type >= 16 || typeMask[k&7]>>r.Type&1 == 0 {
+		return errTypeByte
 	}
 	if !validDate(&r.Date) {
 		return errDate
@@ -111,7 +133,10 @@ func (r *Record) validate() error {
 	if !validTime(&r.Time) {
 		return errTime
 	}
-	switch r.Kind {
+	if k < mac.KindLoad {
+		return nil
+	}
+	switch k {
 	case mac.KindLoad:
 		if uint64(r.Balance)+uint64(r.Amount) > 1<<32-1 {
 			return errLoadBal
@@ -135,41 +160,60 @@ func (r *Record) validate() error {
 	return nil
 }
 
-func bcd2(b byte) (int, bool) {
-	hi, lo := b>>4, b&0x0f
-	if hi > 9 || lo > 9 {
-		return 0, false
-	}
-	return int(hi)*10 + int(lo), true
+// badNibbles returns a non-zero value if a nibble of v is above 9 (BCD):
+// a nibble b3b2b1b0 is above 9 when b3 and (b2 or b1).
+func badNibbles(v uint32) uint32 {
+	return v & (v<<1 | v<<2) & 0x88888888
 }
 
+// maxDayBCD[m] is the last day of BCD month m (0x01..0x12), in BCD, and 0
+// for any other byte; February 29 is checked apart.
+var maxDayBCD = [256]byte{
+	0x01: 0x31, 0x02: 0x28, 0x03: 0x31, 0x04: 0x30, 0x05: 0x31, 0x06: 0x30,
+	0x07: 0x31, 0x08: 0x31, 0x09: 0x30, 0x10: 0x31, 0x11: 0x30, 0x12: 0x31,
+}
+
+// validDate reports whether d is a valid YYYYMMDD date in BCD. With every
+// nibble at most 9, BCD bytes compare like the numbers they encode, and
+// day-1 < maxDayBCD[month] holds exactly for days 01..last of a valid
+// month (day 00 wraps to 0xff).
 func validDate(d *[4]byte) bool {
-	c, ok1 := bcd2(d[0])
-	y, ok2 := bcd2(d[1])
-	m, ok3 := bcd2(d[2])
-	day, ok4 := bcd2(d[3])
-	if !(ok1 && ok2 && ok3 && ok4) || m < 1 || m > 12 || day < 1 {
-		return false
-	}
-	year := c*100 + y
-	max := 31
-	switch m {
-	case 2:
-		max = 28
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			max = 29
-		}
-	case 4, 6, 9, 11:
-		max = 30
-	}
-	return day <= max
+	return badNibbles(be32(d[:])) == 0 && (d[3]-1 < maxDayBCD[d[2]] || feb29(d))
 }
 
+// feb29 reports whether d is February 29 of a leap year (digits already
+// checked). It is the rare case: kept out of line.
+//
+//go:noinline
+func feb29(d *[4]byte) bool {
+	return d[2] == 0x02 && d[3] == 0x29 && leapBCD(d[0], d[1])
+}
+
+// validDateTime is validDate(d) && validTime(t), in one inlinable piece
+// for the per-record loop: the nibble checks of all 14 digits at once, and
+// the time limits by adding to each byte what carries its top bit exactly
+// when the byte is above its limit (23, 59, 59 in BCD; no byte carries
+// into the next once its digits are valid).
+func validDateTime(d *[4]byte, t *[3]byte) bool {
+	tv := uint64(t[0])<<16 | uint64(t[1])<<8 | uint64(t[2])
+	v := uint64(be32(d[:]))<<32 | tv
+	bad := v&(v<<1|v<<2)&0x8888888888888888 | (tv+0x5c2020)&0x808080
+	return bad == 0 && (d[3]-1 < maxDayBCD[d[2]] || feb29(d))
+}
+
+// leapBCD reports whether the year with BCD century c and BCD year y is a
+// leap year: year%4 == 0 && (year%100 != 0 || year%400 == 0), with
+// year%4 == y%4 and year%100 == y.
+func leapBCD(c, y byte) bool {
+	yb := (y>>4)*10 + y&0x0f
+	cb := (c>>4)*10 + c&0x0f
+	return yb%4 == 0 && (yb != 0 || cb%4 == 0)
+}
+
+// validTime reports whether t is a valid hhmmss time in BCD.
 func validTime(t *[3]byte) bool {
-	h, ok1 := bcd2(t[0])
-	mi, ok2 := bcd2(t[1])
-	s, ok3 := bcd2(t[2])
-	return ok1 && ok2 && ok3 && h <= 23 && mi <= 59 && s <= 59
+	v := uint32(t[0])<<16 | uint32(t[1])<<8 | uint32(t[2])
+	return badNibbles(v) == 0 && t[0] <= 0x23 && t[1] <= 0x59 && t[2] <= 0x59
 }
 
 // txn holds r as the typed transaction of package mac.
@@ -201,131 +245,122 @@ func (t *txn) set(r *Record) mac.Transaction {
 	return &t.p
 }
 
-// msgBuf is a MAC input being written as big-endian 32-bit words, the
-// layout of the lanes (asm.Blocks): bytes are shifted into an accumulator
-// and whole words are stored, so that nothing is read back byte-wise.
-type msgBuf struct {
-	w     [4 * 4]uint32 // up to asm.MaxMACBlocks blocks
-	acc   uint64
-	nbits uint
-	n     int // words stored
-	bytes int // bytes written
-}
-
-// put appends the nb low bytes of v, big-endian (nb <= 4).
-func (m *msgBuf) put(v uint32, nb int) {
-	m.acc = m.acc<<(8*uint(nb)) | uint64(v)&(1<<(8*uint(nb))-1)
-	m.nbits += 8 * uint(nb)
-	m.bytes += nb
-	if m.nbits >= 32 {
-		m.nbits -= 32
-		m.w[m.n&15] = uint32(m.acc >> m.nbits)
-		m.n++
-	}
-}
-
 func be32(b []byte) uint32 { return binary.BigEndian.Uint32(b) }
 
-func (m *msgBuf) term(r *Record) {
-	m.put(be32(r.Terminal[0:4]), 4)
-	m.put(uint32(r.Terminal[4])<<8|uint32(r.Terminal[5]), 2)
-}
-
-func (m *msgBuf) dateTime(r *Record) {
-	m.put(be32(r.Date[:]), 4)
-	m.put(uint32(r.Time[0])<<16|uint32(r.Time[1])<<8|uint32(r.Time[2]), 3)
-}
-
-// encode writes the MAC input of field f (MAC3 and TAC share the seal
-// input) of r into m (SPEC §4; the same bytes as the Append methods of
-// package mac, which the tests check).
-func (r *Record) encode(f Field, m *msgBuf) {
-	*m = msgBuf{}
-	t := uint32(r.typeByte())
+// encodeLane writes the padded MAC input of field f (MAC3 and TAC share the
+// seal input) of r into lane l of msg as big-endian words, and returns its
+// block count (SPEC §4; the same bytes as the Append methods of package mac,
+// which the tests check). t is the record's type byte. Every input length
+// is fixed by the kind and none is a multiple of 16, so ISO/IEC 9797-1
+// method 2 padding (80 00…) is the same under both padding rules; the
+// padding is part of the words written here. Words past the last block are
+// not written. l must be below asm.MaxLanes.
+func (r *Record) encodeLane(msg *[asm.MaxMACBlocks]asm.Blocks, l int, f Field, t uint32) uint8 {
+	l &= asm.MaxLanes - 1
+	b0, b1 := &msg[0].W, &msg[1].W
+	tw := be32(r.Terminal[0:4]) // T0 T1 T2 T3
+	t2 := be32(r.Terminal[2:6]) // T2 T3 T4 T5
+	dw := be32(r.Date[:])
+	h0, h1, h2 := uint32(r.Time[0]), uint32(r.Time[1]), uint32(r.Time[2])
 	switch r.Kind {
 	case mac.KindLoad, mac.KindUnload:
 		switch f {
 		case FieldMAC1:
-			m.put(r.Balance, 4)
-			m.put(r.Amount, 4)
-			m.put(t, 1)
-			m.term(r)
-			return
+			// Balance(4) Amount(4) t T(6): 15 bytes.
+			b0[0][l] = r.Balance
+			b0[1][l] = r.Amount
+			b0[2][l] = t<<24 | tw>>8
+			b0[3][l] = t2<<8 | 0x80
+			return 1
 		case FieldMAC2:
-		default:
-			if r.Kind == mac.KindLoad {
-				m.put(r.Balance+r.Amount, 4)
-			} else {
-				m.put(r.Balance-r.Amount, 4)
-			}
-			m.put(uint32(r.OnlineSeq), 2)
+			// Amount(4) t T(6) Date(4) Time(3): 18 bytes.
+			return r.encodeATDH(b0, b1, l, t, tw, t2, dw)
 		}
-		m.put(r.Amount, 4)
-		m.put(t, 1)
-		m.term(r)
-		m.dateTime(r)
+		// New balance(4) OnlineSeq(2) Amount(4) t T(6) Date(4) Time(3): 24 bytes.
+		nb := r.Balance + r.Amount
+		if r.Kind == mac.KindUnload {
+			nb = r.Balance - r.Amount
+		}
+		a := r.Amount
+		b0[0][l] = nb
+		b0[1][l] = uint32(r.OnlineSeq)<<16 | a>>16
+		b0[2][l] = a<<16 | t<<8 | tw>>24
+		b0[3][l] = be32(r.Terminal[1:5])
+		b1[0][l] = uint32(r.Terminal[5])<<24 | dw>>8
+		b1[1][l] = dw<<24 | h0<<16 | h1<<8 | h2
+		b1[2][l] = 0x80000000
+		b1[3][l] = 0
+		return 2
 	case mac.KindOverdraw:
 		switch f {
 		case FieldMAC1:
-			m.put(r.Balance, 4)
-			m.put(r.OldLimit, 3)
-			m.put(t, 1)
-			m.term(r)
-			return
+			// Balance(4) OldLimit(3) t T(6): 14 bytes.
+			b0[0][l] = r.Balance
+			b0[1][l] = r.OldLimit<<8 | t
+			b0[2][l] = tw
+			b0[3][l] = t2<<16 | 0x8000
+			return 1
 		case FieldMAC2:
-		default:
-			m.put(r.Balance-r.OldLimit+r.NewLimit, 4)
-			m.put(uint32(r.OnlineSeq), 2)
+			// NewLimit(3) t T(6) Date(4) Time(3): 17 bytes.
+			b0[0][l] = r.NewLimit<<8 | t
+			b0[1][l] = tw
+			b0[2][l] = t2<<16 | dw>>16
+			b0[3][l] = dw<<16 | h0<<8 | h1
+			b1[0][l] = h2<<24 | 0x800000
+			b1[1][l] = 0
+			b1[2][l] = 0
+			b1[3][l] = 0
+			return 2
 		}
-		m.put(r.NewLimit, 3)
-		m.put(t, 1)
-		m.term(r)
-		m.dateTime(r)
-	default:
-		m.put(r.Amount, 4)
-		switch f {
-		case FieldMAC1:
-			m.put(t, 1)
-			m.term(r)
-			m.dateTime(r)
-		case FieldMAC2:
-		default:
-			m.put(t, 1)
-			m.term(r)
-			m.put(be32(r.TermSeq[:]), 4)
-			m.dateTime(r)
-		}
+		// New balance(4) OnlineSeq(2) NewLimit(3) t T(6) Date(4) Time(3): 23 bytes.
+		nl := r.NewLimit
+		b0[0][l] = r.Balance - r.OldLimit + nl
+		b0[1][l] = uint32(r.OnlineSeq)<<16 | nl>>8&0xffff
+		b0[2][l] = nl<<24 | t<<16 | tw>>16
+		b0[3][l] = t2
+		b1[0][l] = dw
+		b1[1][l] = h0<<24 | h1<<16 | h2<<8 | 0x80
+		b1[2][l] = 0
+		b1[3][l] = 0
+		return 2
 	}
+	switch f {
+	case FieldMAC1:
+		// Amount(4) t T(6) Date(4) Time(3): 18 bytes.
+		return r.encodeATDH(b0, b1, l, t, tw, t2, dw)
+	case FieldMAC2:
+		// Amount(4): 4 bytes.
+		b0[0][l] = r.Amount
+		b0[1][l] = 0x80000000
+		b0[2][l] = 0
+		b0[3][l] = 0
+		return 1
+	}
+	// Amount(4) t T(6) TermSeq(4) Date(4) Time(3): 22 bytes.
+	b0[0][l] = r.Amount
+	b0[1][l] = t<<24 | tw>>8
+	b0[2][l] = t2<<8 | uint32(r.TermSeq[0])
+	b0[3][l] = be32(r.TermSeq[:])<<8 | dw>>24
+	b1[0][l] = dw<<8 | h0
+	b1[1][l] = h1<<24 | h2<<16 | 0x8000
+	b1[2][l] = 0
+	b1[3][l] = 0
+	return 2
 }
 
-// pad appends ISO/IEC 9797-1 method 2 padding per the profile, zero-fills
-// the last block and returns the number of 16-byte blocks.
-func (m *msgBuf) pad(p mac.Padding) int {
-	n := m.bytes
-	if n > 0 && n%16 == 0 && p == mac.PadIfNeeded {
-		return n / 16
-	}
-	nb := n/16 + 1
-	m.put(0x80, 1)
-	if m.nbits > 0 {
-		m.put(0, 4-int(m.nbits/8))
-	}
-	for m.n < 4*nb {
-		m.w[m.n&15] = 0
-		m.n++
-	}
-	return nb
-}
-
-// appendBytes appends the unpadded input bytes (for tests).
-func (m *msgBuf) appendBytes(dst []byte) []byte {
-	for i := 0; i < m.n; i++ {
-		dst = binary.BigEndian.AppendUint32(dst, m.w[i])
-	}
-	for i := uint(0); i < m.nbits; i += 8 {
-		dst = append(dst, byte(m.acc>>(m.nbits-8-i)))
-	}
-	return dst
+// encodeATDH writes Amount(4) t Terminal(6) Date(4) Time(3) (18 bytes),
+// padded to two blocks.
+func (r *Record) encodeATDH(b0, b1 *[4][asm.MaxLanes]uint32, l int, t, tw, t2, dw uint32) uint8 {
+	l &= asm.MaxLanes - 1
+	b0[0][l] = r.Amount
+	b0[1][l] = t<<24 | tw>>8
+	b0[2][l] = t2<<8 | dw>>24
+	b0[3][l] = dw<<8 | uint32(r.Time[0])
+	b1[0][l] = uint32(r.Time[1])<<24 | uint32(r.Time[2])<<16 | 0x8000
+	b1[1][l] = 0
+	b1[2][l] = 0
+	b1[3][l] = 0
+	return 2
 }
 
 // want returns the stored value of MAC field f.

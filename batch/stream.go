@@ -2,6 +2,7 @@ package batch
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 )
@@ -9,7 +10,16 @@ import (
 // batchBytes bounds the bytes of the lines of one stream batch.
 const batchBytes = 4 << 20
 
-// lineBatch is a batch of stream lines, parsed by the workers.
+// Reads from the input: at most readChunk bytes a call (what is left
+// over when a batch ends is moved to the front of the buffer), into at
+// least minRead free bytes (the buffer grows otherwise).
+const (
+	readChunk = 64 << 10
+	minRead   = 4 << 10
+)
+
+// lineBatch is a batch of stream lines, parsed by the workers: line i is
+// data[start[i]:end[i]].
 type lineBatch struct {
 	data    []byte
 	start   []int32
@@ -20,17 +30,15 @@ type lineBatch struct {
 }
 
 func (lb *lineBatch) reset() {
-	lb.data = lb.data[:0]
 	lb.start = lb.start[:0]
 	lb.end = lb.end[:0]
 	lb.num = lb.num[:0]
 	lb.tooLong = lb.tooLong[:0]
 }
 
-func (lb *lineBatch) add(line []byte, num int64, tooLong bool) {
-	lb.start = append(lb.start, int32(len(lb.data)))
-	lb.data = append(lb.data, line...)
-	lb.end = append(lb.end, int32(len(lb.data)))
+func (lb *lineBatch) add(start, end int, num int64, tooLong bool) {
+	lb.start = append(lb.start, int32(start))
+	lb.end = append(lb.end, int32(end))
 	lb.num = append(lb.num, num)
 	lb.tooLong = append(lb.tooLong, tooLong)
 }
@@ -48,39 +56,104 @@ func (lb *lineBatch) parse(i int, r *Record) error {
 	return ParseRecord(line, r)
 }
 
-// readLine reads one line without its line end (LF or CRLF). A line longer
-// than max is skipped to its end and reported with tooLong. At the end of
-// the input it returns io.EOF, with the last line if it had no line end.
-func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) {
-	line, err = br.ReadSlice('\n')
-	for err == bufio.ErrBufferFull {
-		tooLong = true
-		_, err = br.ReadSlice('\n')
+// lineReader splits the input into lines in place: its buffer is the line
+// batch's data, so a line is copied once, from the reader into buf. Bytes
+// buf[:pos] belong to lines already returned (of this batch), buf[pos:n]
+// are read but not yet returned, and buf[pos:scan] hold no line end.
+type lineReader struct {
+	r        io.Reader
+	max      int
+	buf      []byte
+	pos      int
+	scan     int
+	n        int
+	skipping bool // dropping the rest of a line longer than max
+	eof      bool
+}
+
+// next returns the next line as buf[start:end], without its line end (LF
+// or CRLF). A line longer than max is dropped to its end and reported
+// with tooLong (and start == end). At the end of the input it returns the
+// last line if it had no line end, then io.EOF.
+func (lr *lineReader) next() (start, end int, tooLong bool, err error) {
+	for {
+		if i := bytes.IndexByte(lr.buf[lr.scan:lr.n], '\n'); i >= 0 {
+			k := lr.scan + i
+			start = lr.pos
+			lr.pos, lr.scan = k+1, k+1
+			if lr.skipping {
+				lr.skipping = false
+				return start, start, true, nil
+			}
+			end = k
+			if end > start && lr.buf[end-1] == '\r' {
+				end--
+			}
+			if end-start > lr.max {
+				return start, start, true, nil
+			}
+			return start, end, false, nil
+		}
+		lr.scan = lr.n
+		if lr.n-lr.pos > lr.max+1 {
+			// Too long whatever its line end: drop what is read of it.
+			lr.skipping = true
+			lr.n, lr.scan = lr.pos, lr.pos
+		}
+		if lr.eof {
+			start = lr.pos
+			switch {
+			case lr.skipping:
+				lr.skipping = false
+				lr.pos = lr.n
+				return start, start, true, nil
+			case start < lr.n:
+				lr.pos = lr.n
+				if lr.n-start > lr.max {
+					return start, start, true, nil
+				}
+				return start, lr.n, false, nil
+			}
+			return start, start, false, io.EOF
+		}
+		if err := lr.fill(); err != nil {
+			return 0, 0, false, err
+		}
 	}
-	if tooLong {
+}
+
+// fill reads once more from the input, growing buf when it has less than
+// minRead bytes free.
+func (lr *lineReader) fill() error {
+	if len(lr.buf)-lr.n < minRead {
+		// A batch ends once batchBytes are taken, so n stays below
+		// batchBytes + max+2 (the line in progress) + readChunk.
+		limit := batchBytes + lr.max + 2 + readChunk + minRead
+		nb := make([]byte, max(min(2*len(lr.buf), limit), lr.n+minRead, 16<<10))
+		copy(nb, lr.buf[:lr.n])
+		lr.buf = nb
+	}
+	for empty := 0; empty < 100; empty++ {
+		m, err := lr.r.Read(lr.buf[lr.n:min(len(lr.buf), lr.n+readChunk)])
+		lr.n += m
 		if err == io.EOF {
-			return nil, true, nil
+			lr.eof = true
+			return nil
 		}
-		return nil, true, err
-	}
-	if err != nil && err != io.EOF {
-		return nil, false, err
-	}
-	if err == io.EOF && len(line) == 0 {
-		return nil, false, io.EOF
-	}
-	n := len(line)
-	if n > 0 && line[n-1] == '\n' {
-		n--
-		if n > 0 && line[n-1] == '\r' {
-			n--
+		if err != nil || m > 0 {
+			return err
 		}
 	}
-	line = line[:n]
-	if len(line) > max {
-		return nil, true, nil
-	}
-	return line, false, nil
+	return io.ErrNoProgress
+}
+
+// shift moves the bytes not yet returned to the front of buf, once the
+// lines returned so far are no longer needed.
+func (lr *lineReader) shift() {
+	copy(lr.buf, lr.buf[lr.pos:lr.n])
+	lr.n -= lr.pos
+	lr.scan -= lr.pos
+	lr.pos = 0
 }
 
 // firstByte returns the first byte of line that is not a blank, or 0.
@@ -133,18 +206,10 @@ func (v *Verifier) VerifyStream(ctx context.Context, r io.Reader, w io.Writer, o
 		o.BatchLines = 8192
 	}
 	var sum Summary
-	br := bufio.NewReaderSize(r, max(o.MaxLineBytes+2, 4096))
-	bw := bufio.NewWriterSize(w, 64<<10)
-	lb := &lineBatch{
-		data:    make([]byte, 0, min(batchBytes+o.MaxLineBytes, 1<<30)),
-		start:   make([]int32, 0, o.BatchLines),
-		end:     make([]int32, 0, o.BatchLines),
-		num:     make([]int64, 0, o.BatchLines),
-		tooLong: make([]bool, 0, o.BatchLines),
-	}
-	records := make([]Record, o.BatchLines)
-	results := make([]Result, o.BatchLines)
-	out := make([]byte, 0, 512)
+	st := v.takeStream(r, w, o.MaxLineBytes)
+	defer v.putStream(st)
+	lr, bw, lb := &st.lr, st.bw, &st.lb
+	out := st.out[:0]
 	format := o.Format
 	var lineNo int64
 	for eof := false; !eof; {
@@ -152,9 +217,11 @@ func (v *Verifier) VerifyStream(ctx context.Context, r io.Reader, w io.Writer, o
 			bw.Flush()
 			return sum, err
 		}
+		lr.shift()
 		lb.reset()
-		for len(lb.num) < o.BatchLines && len(lb.data) < batchBytes {
-			line, tooLong, err := readLine(br, o.MaxLineBytes)
+		for len(lb.num) < o.BatchLines && lr.pos < batchBytes {
+			start, end, tooLong, err := lr.next()
+			line := lr.buf[start:end]
 			if err == io.EOF {
 				eof = true
 				break
@@ -183,12 +250,14 @@ func (v *Verifier) VerifyStream(ctx context.Context, r io.Reader, w io.Writer, o
 					}
 				}
 			}
-			lb.add(line, lineNo, tooLong)
+			lb.add(start, end, lineNo, tooLong)
 		}
+		lb.data = lr.buf
 		n := len(lb.num)
 		if n == 0 {
 			continue
 		}
+		records, results := st.grow(n, o.BatchLines)
 		v.mu.Lock()
 		var err error
 		if v.closed {
@@ -221,9 +290,74 @@ func (v *Verifier) VerifyStream(ctx context.Context, r io.Reader, w io.Writer, o
 			}
 		}
 	}
-	clear(records)
+	st.out = out
 	if err := bw.Flush(); err != nil {
 		return sum, err
 	}
 	return sum, nil
+}
+
+// streamState is the scratch of one VerifyStream call: the line reader
+// (whose buffer holds the batch's lines), the writer buffer, records and
+// results. Everything grows to what the input needs (a short input
+// allocates little), and a Verifier keeps the state of its last call for
+// the next (concurrent calls each get their own). Records hold no key
+// material; they are cleared all the same when a call ends.
+type streamState struct {
+	lr        lineReader
+	lb        lineBatch
+	bw, ownBW *bufio.Writer // bw: this call's; ownBW: ours, kept
+	records   []Record
+	results   []Result
+	out       []byte
+}
+
+// takeStream returns stream scratch reading lines of at most max bytes
+// from r and writing to w: the Verifier's kept one if any. As
+// bufio.NewWriterSize does, a bufio.Writer w that is large enough is used
+// as is.
+func (v *Verifier) takeStream(r io.Reader, w io.Writer, max int) *streamState {
+	st := v.stream.Swap(nil)
+	if st == nil {
+		st = &streamState{out: make([]byte, 0, 512)}
+	}
+	st.lr = lineReader{r: r, max: max, buf: st.lr.buf}
+	const wsize = 64 << 10
+	if b, ok := w.(*bufio.Writer); ok && b.Size() >= wsize {
+		st.bw = b
+	} else {
+		if st.ownBW == nil {
+			st.ownBW = bufio.NewWriterSize(nil, wsize)
+		}
+		st.ownBW.Reset(w)
+		st.bw = st.ownBW
+	}
+	st.lb.reset()
+	st.lb.csv = nil
+	return st
+}
+
+// putStream clears st and keeps it for the next call.
+func (v *Verifier) putStream(st *streamState) {
+	st.lr.r = nil
+	if st.ownBW != nil {
+		st.ownBW.Reset(nil)
+	}
+	st.bw = nil
+	st.lb.reset()
+	st.lb.data, st.lb.csv = nil, nil
+	clear(st.records)
+	clear(st.results)
+	v.stream.Store(st)
+}
+
+// grow returns records and results of length n, growing the kept slices
+// (geometrically, up to limit) when they are shorter.
+func (st *streamState) grow(n, limit int) ([]Record, []Result) {
+	if len(st.records) < n {
+		c := min(max(n, 2*len(st.records), 64), max(limit, n))
+		st.records = make([]Record, c)
+		st.results = make([]Result, c)
+	}
+	return st.records[:n], st.results[:n]
 }

@@ -51,14 +51,18 @@ type Verifier struct {
 	// laneTAC: the SM4 TAC can run in the lanes (profile key rule KeyAsIs).
 	laneTAC bool
 	masters []master
-	// index[usage][alg][version] is 1 + the index in masters, 0 for none.
-	index [UsageOverdraw + 1][3][256]int16
+	// index[usage][alg][version] is 1 + the index in masters, 0 for none
+	// (alg is 1 or 2; 4 rows keep the lookup free of a modulo).
+	index [UsageOverdraw + 1][4][256]int16
 
 	workers []*worker
 	wake    []chan struct{}
 	done    sync.WaitGroup // per call
 	exited  sync.WaitGroup // helper goroutines
 	job     job
+	// stream is the scratch of the last VerifyStream call, kept for the
+	// next; nil when none is kept or taken by a call in progress.
+	stream atomic.Pointer[streamState]
 }
 
 // job is the call in progress.
@@ -170,16 +174,8 @@ func (v *Verifier) Close() error {
 	for _, w := range v.workers {
 		w.wipe()
 	}
+	v.stream.Store(nil)
 	return nil
-}
-
-// lookup returns the master key for (u, alg, version), or nil.
-func (v *Verifier) lookup(u Usage, alg diversify.Alg, ver uint8) *master {
-	i := v.index[u][alg][ver]
-	if i == 0 {
-		return nil
-	}
-	return &v.masters[i-1]
 }
 
 // Verify verifies records[i] into results[i] for every i, on all workers.

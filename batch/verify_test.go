@@ -2,6 +2,7 @@ package batch
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"testing"
 
@@ -156,32 +157,62 @@ func TestProfiles(t *testing.T) {
 	}
 }
 
-// TestEncodeMatchesMac checks the package's MAC inputs byte for byte
-// against the Append methods of package mac.
+// TestEncodeMatchesMac checks the package's MAC inputs (written straight
+// into a lane as big-endian words, padding included) byte for byte against
+// the Append methods of package mac padded under both rules, on every lane
+// index.
 func TestEncodeMatchesMac(t *testing.T) {
 	ks := testKeySet(mac.SM4Profile, 30)
 	g := newGen(ks, 31)
+	var msg [asm.MaxMACBlocks]asm.Blocks
 	for i := 0; i < 20000; i++ {
 		r := g.valid()
 		tr := refTxn(&r)
-		for _, f := range []Field{FieldMAC1, FieldMAC2, FieldTAC} {
+		lane := i % asm.MaxLanes
+		for _, f := range []Field{FieldMAC1, FieldMAC2, FieldTAC, FieldMAC3} {
 			var want []byte
 			switch f {
 			case FieldMAC1:
 				want = tr.AppendMAC1(nil)
 			case FieldMAC2:
 				want = tr.AppendMAC2(nil)
+			case FieldTAC:
+				if r.Kind == mac.KindUnload {
+					continue
+				}
+				want = tr.AppendSeal(nil)
 			default:
+				if r.Kind != mac.KindUnload {
+					continue
+				}
 				want = tr.AppendSeal(nil)
 			}
-			var m msgBuf
-			r.encode(f, &m)
-			if got := m.appendBytes(nil); !bytes.Equal(got, want) {
-				t.Fatalf("%v %v: %x, want %x", r.Kind, f, got, want)
+			// Poison the lane and its neighbours: every word of the
+			// message must be written, and no other lane.
+			for b := range msg {
+				for j := range msg[b].W {
+					for l := range msg[b].W[j] {
+						msg[b].W[j][l] = 0xdeadbeef
+					}
+				}
+			}
+			nb := int(r.encodeLane(&msg, lane, f, uint32(typeTab[r.Kind][r.Type])))
+			var got []byte
+			for b := 0; b < nb; b++ {
+				for j := 0; j < 4; j++ {
+					got = binary.BigEndian.AppendUint32(got, msg[b].W[j][lane])
+				}
+			}
+			for b := range msg {
+				for j := range msg[b].W {
+					for l := range msg[b].W[j] {
+						if l != lane && msg[b].W[j][l] != 0xdeadbeef {
+							t.Fatalf("%v %v: lane %d written", r.Kind, f, l)
+						}
+					}
+				}
 			}
 			for _, p := range []mac.Padding{mac.PadAlways, mac.PadIfNeeded} {
-				m := m
-				nb := m.pad(p)
 				padded := append([]byte{}, want...)
 				if len(want)%16 != 0 || p == mac.PadAlways {
 					padded = append(padded, 0x80)
@@ -189,7 +220,7 @@ func TestEncodeMatchesMac(t *testing.T) {
 						padded = append(padded, 0)
 					}
 				}
-				if got := m.appendBytes(nil); !bytes.Equal(got, padded) || nb != len(padded)/16 {
+				if !bytes.Equal(got, padded) || nb != len(padded)/16 {
 					t.Fatalf("%v %v padded %v: %x (%d blocks), want %x", r.Kind, f, p, got, nb, padded)
 				}
 			}
