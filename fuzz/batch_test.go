@@ -3,7 +3,6 @@ package fuzz
 import (
 	"bytes"
 	"context"
-	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -49,34 +48,8 @@ func demoGenKeys(ks *batch.KeySet) []gen.Key {
 	return keys
 }
 
-// FuzzParseRecord: the record parser never panics; what it accepts
-// round-trips through AppendJSON.
-func FuzzParseRecord(f *testing.F) {
-	_, recs := demoVerifier(f)
-	for _, line := range bytes.Split(recs, []byte("\n")) {
-		f.Add(line)
-	}
-	f.Add([]byte(`{"type":"purchase","amount":4294967296}`))
-	f.Add([]byte(`{"type":"load","factors":["00"],"date":"20261399"}`))
-	f.Fuzz(func(t *testing.T, line []byte) {
-		var r batch.Record
-		err := batch.ParseRecord(line, &r)
-		if err != nil {
-			if !errors.Is(err, batch.ErrMalformed) {
-				t.Fatalf("parse error does not wrap ErrMalformed: %v", err)
-			}
-			return
-		}
-		var r2 batch.Record
-		out := batch.AppendJSON(nil, &r)
-		if err := batch.ParseRecord(out, &r2); err != nil {
-			t.Fatalf("AppendJSON output does not parse: %v\n%s", err, out)
-		}
-		if r != r2 {
-			t.Fatalf("round trip changed the record:\n%+v\n%+v", r, r2)
-		}
-	})
-}
+// The record parser's own targets live with it in package batch
+// (FuzzParseRecord, FuzzParseMatchesReference).
 
 // FuzzKeySet: the key-set loader never panics and reports every failure as
 // ErrKeySet (or a KCV mismatch), without echoing key material.
