@@ -12,9 +12,12 @@
 // Engine: SM4 records run through the multi-key SIMD lanes of package asm
 // (diversify, session key and CBC-MAC fused in one pass, 64 lanes at a time);
 // the parent keys of the card level (a city key, say) are derived once and
-// cached per worker. 3DES records, SM4 records under a profile the lanes
-// cannot express, and everything when Options.Scalar is set, take the scalar
-// path of package mac. Both paths compare MACs in constant time. Which SIMD
+// cached per worker. 3DES records run the same way through asm.DESFused
+// where it has its AVX-512 kernel (elsewhere its lanes are no faster than
+// the scalar path, which they then keep); 3DES records of keys of level 0
+// have a scalar path of their own on precomputed schedules. SM4 records
+// under a profile the lanes cannot express, and everything when
+// Options.Scalar is set, take the scalar path of package mac. Both paths compare MACs in constant time. Which SIMD
 // path package asm uses is chosen globally with asm.SetImpl.
 //
 // Key hygiene: master keys are copied into the Verifier and wiped by Close;

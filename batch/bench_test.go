@@ -77,6 +77,36 @@ func BenchmarkVerify(b *testing.B) {
 	})
 }
 
+// benchPurchaseTAC3DES returns n single-level 3DES purchase records with
+// only a TAC, all under one issuer key, and the key set.
+func benchPurchaseTAC3DES(n int) (*KeySet, []Record) {
+	ks := &KeySet{Profile: mac.PBOC3DES, Keys: []MasterKey{
+		{Usage: UsageTAC, Alg: diversify.TDES, Version: 1, Levels: 1,
+			Key: [16]byte{0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10}},
+	}}
+	recs := make([]Record, n)
+	for i := range recs {
+		r := &recs[i]
+		*r = Record{Kind: mac.KindPurchase, Alg: diversify.TDES, KeyVersion: 1, NFactors: 1, Amount: uint32(100 + i),
+			Terminal: [6]byte{1, 2, 3, 4, 5, 6}, Date: [4]byte{0x20, 0x26, 0x11, 0x22}, Time: [3]byte{0x13, 0x51, 0}}
+		binary.BigEndian.PutUint64(r.Factors[0][:], 0x1000000+uint64(i))
+		binary.BigEndian.PutUint32(r.TermSeq[:], uint32(i))
+		if err := ks.Sign(r, FieldTAC); err != nil {
+			panic(err)
+		}
+	}
+	return ks, recs
+}
+
+// BenchmarkVerify3DES: single-level 3DES purchase TAC records on one
+// worker.
+func BenchmarkVerify3DES(b *testing.B) {
+	ks, recs := benchPurchaseTAC3DES(4096)
+	forEachBenchPath(b, func(b *testing.B, scalar bool) {
+		benchVerify(b, ks, recs, &Options{Workers: 1, Scalar: scalar})
+	})
+}
+
 // BenchmarkVerifyMixed: the random mix of the differential test (all kinds,
 // SM4 and 3DES, 0-3 levels, all MAC fields, some bad) on one worker.
 func BenchmarkVerifyMixed(b *testing.B) {

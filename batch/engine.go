@@ -30,7 +30,15 @@ type cacheEntry struct {
 	prefix [MaxFactors - 1]diversify.Factor
 	key    [16]byte
 	sm4    sm4.Schedule
-	tdes   des.Triple
+	// tdes is key scheduled for the scalar path, filled on first use
+	// (tdesReady): the 3DES lanes need only key (or dk), and a 3DES
+	// schedule costs about as much as the derivation itself.
+	tdes      des.Triple
+	tdesReady bool
+	// dk is key scheduled for the 3DES lanes (asm.DESFused.Shared),
+	// filled on first use as a shared parent (dkReady).
+	dk      asm.DESKey
+	dkReady bool
 }
 
 // parentRef identifies the parent key of the card level of one record.
@@ -70,6 +78,9 @@ type worker struct {
 	results     []Result
 	scalarAll   bool // Options.Scalar
 	laneTAC     bool
+	laneDES     bool // the 3DES lanes can express the profile
+	desOn       bool // this chunk: 3DES records of level >= 1 take the lanes
+	padAlways   bool // 3DES lanes: profile padding is PadAlways
 	lowestFirst bool
 	sessRule    mac.SessionRule
 	v           *Verifier
@@ -78,8 +89,14 @@ type worker struct {
 	nextID      uint64
 	sess        laneGroup
 	tac         laneGroup
-	txn         txn
-	fs          [MaxFactors]diversify.Factor
+	dsess       desGroup
+	dtac        desGroup
+	// desLanes counts the lanes run through asm.DESFused (for the tests).
+	desLanes uint64
+	des0     uint64                                 // records verified by record0DES (for the tests)
+	desMsg   [asm.MaxDESBlocks][asm.MaxLanes]uint64 // record0DES: lane 0
+	txn      txn
+	fs       [MaxFactors]diversify.Factor
 }
 
 func newWorker(v *Verifier, entries int) *worker {
@@ -92,6 +109,8 @@ func newWorker(v *Verifier, entries int) *worker {
 		masters:     v.masters,
 		scalarAll:   v.scalar,
 		laneTAC:     v.laneTAC,
+		laneDES:     v.laneDES,
+		padAlways:   v.profile.Padding == mac.PadAlways,
 		lowestFirst: v.profile.FactorOrder == mac.LowestFirst,
 		sessRule:    v.profile.SM4Session,
 		v:           v,
@@ -101,6 +120,8 @@ func newWorker(v *Verifier, entries int) *worker {
 	}
 	w.sess.init(true)
 	w.tac.init(false)
+	w.dsess.init(true)
+	w.dtac.init(false)
 	return w
 }
 
@@ -124,6 +145,8 @@ func (w *worker) wipe() {
 	}
 	w.sess.wipe()
 	w.tac.wipe()
+	w.dsess.wipe()
+	w.dtac.wipe()
 	w.txn = txn{}
 	w.fast = fastRoute{}
 }
@@ -135,9 +158,12 @@ func (w *worker) wipe() {
 // the one that set the route only in data fields, of which only the date
 // and time need checking, so they skip validation, key lookup and batch
 // choice. The route lasts until the batches are flushed (end of a chunk).
+// 3DES records of the same description (TAC key of level 1) have a route
+// too, to the shared 3DES batch db (see fillTACDES).
 type fastRoute struct {
 	hdr uint64 // 0: no route
 	b   *laneBatch
+	db  *desBatch // 3DES route: set instead of b and m
 	m   *master
 	t   uint32 // the type byte
 }
@@ -152,6 +178,7 @@ func header(r *Record) uint64 {
 // when streaming).
 func (w *worker) chunk(j *job, lo, hi int) {
 	w.results = j.results
+	w.desOn = w.useDES()
 	records, results := j.records[lo:hi], j.results[lo:hi]
 	// Every result starts as StatusOK: one bulk clear here rather than a
 	// store (with its write-barrier check) per record below.
@@ -178,6 +205,8 @@ func (w *worker) chunk(j *job, lo, hi int) {
 	}
 	w.flush(&w.sess)
 	w.flush(&w.tac)
+	w.flushDES(&w.dsess)
+	w.flushDES(&w.dtac)
 	w.fast = fastRoute{}
 	w.results = nil
 }
@@ -190,6 +219,9 @@ func (w *worker) fastRun(records []Record, base int) int {
 	fr := &w.fast
 	if fr.hdr == 0 {
 		return 0
+	}
+	if fr.db != nil {
+		return w.fastRunDES(records, base)
 	}
 	b := fr.b
 	done := 0
@@ -300,6 +332,18 @@ func (w *worker) record(i int, r *Record, res *Result) {
 		fs = w.fs[:n]
 	}
 	if r.Alg != diversify.SM4 || w.scalarAll {
+		// 3DES: the lanes, or for keys of level 0 a scalar path of
+		// their own (see des.go).
+		if r.Alg == diversify.TDES && !w.scalarAll && w.laneDES {
+			if nf == 0 {
+				w.record0DES(r, res, fields, sk, tk)
+				return
+			}
+			if w.desOn {
+				w.recordDES(i, r, fields, sk, tk, fs)
+				return
+			}
+		}
 		w.scalar(r, res, fields, sk, tk, fs)
 		return
 	}
@@ -412,6 +456,14 @@ func (w *worker) lookupCache(m *master, prefix []diversify.Factor) *cacheEntry {
 		}
 	}
 	w.nextID++
+	if e.dkReady {
+		e.dk.Wipe() // the previous key's schedules
+		e.dkReady = false
+	}
+	if e.tdesReady {
+		e.tdes.Wipe()
+		e.tdesReady = false
+	}
 	e.id = w.nextID
 	e.master = m.id
 	e.n = uint8(len(prefix))
@@ -428,7 +480,6 @@ func (w *worker) lookupCache(m *master, prefix []diversify.Factor) *cacheEntry {
 		for i := 1; i < len(prefix); i++ {
 			diversify.TDESChild(&k, &k, &prefix[i])
 		}
-		e.tdes.Init(&k)
 	}
 	e.key = k
 	clear(k[:])
@@ -452,7 +503,12 @@ func (w *worker) cardKey(dst *[16]byte, m *master, fs []diversify.Factor) {
 	}
 	t := &m.tdes
 	if m.levels > 1 {
-		t = &w.lookupCache(m, fs[:len(fs)-1]).tdes
+		e := w.lookupCache(m, fs[:len(fs)-1])
+		if !e.tdesReady {
+			e.tdes.Init(&e.key)
+			e.tdesReady = true
+		}
+		t = &e.tdes
 	}
 	diversify.TDESChildSchedule(dst, t, last)
 }

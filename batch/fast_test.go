@@ -138,7 +138,7 @@ func TestFastRoute(t *testing.T) {
 			base.Type = []byte{0, 5, 6}[rng.IntN(3)]
 		}
 		base.Alg = diversify.SM4
-		if rng.IntN(10) == 0 {
+		if rng.IntN(5) < 2 {
 			base.Alg = diversify.TDES
 		}
 		base.KeyVersion = uint8(1 + rng.IntN(2))

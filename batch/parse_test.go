@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sscard/sscard/asm"
 	"github.com/sscard/sscard/diversify"
+	"github.com/sscard/sscard/internal/des"
 	"github.com/sscard/sscard/internal/race"
 	"github.com/sscard/sscard/mac"
 )
@@ -436,26 +438,45 @@ func TestVerifyZeroAllocs(t *testing.T) {
 func TestCloseWipes(t *testing.T) {
 	ks := testKeySet(mac.SM4Profile, 15)
 	recs, _ := genRecords(ks, 16, 2000)
+	desLanesAlways = true // the 3DES lanes too, on any CPU
+	defer func() { desLanesAlways = false }()
 	v, err := NewVerifier(ks, &Options{Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	v.Verify(recs, make([]Result, len(recs)))
+	// There was something to wipe.
+	dks := 0
+	for _, w := range v.workers {
+		for i := range w.cache {
+			if w.cache[i].dkReady {
+				dks++
+			}
+		}
+	}
+	if desLanesRun(v) == 0 || dks == 0 {
+		t.Fatalf("%d 3DES lanes, %d lane-scheduled cache entries: nothing to check", desLanesRun(v), dks)
+	}
 	v.Close()
 	for i := range v.masters {
 		m := &v.masters[i]
-		if m.key != ([16]byte{}) || m.div0 != ([16]byte{}) || m.sm4[0] != 0 {
+		if m.key != ([16]byte{}) || m.div0 != ([16]byte{}) || m.sm4[0] != 0 || m.dk != (asm.DESKey{}) || m.tac0 != (des.Schedule{}) {
 			t.Fatalf("master %d not wiped", i)
 		}
 	}
 	for _, w := range v.workers {
 		for i := range w.cache {
-			if w.cache[i].key != ([16]byte{}) || w.cache[i].sm4[0] != 0 {
+			if e := &w.cache[i]; e.key != ([16]byte{}) || e.sm4[0] != 0 || e.dk != (asm.DESKey{}) || e.tdes != (des.Triple{}) {
 				t.Fatal("cache not wiped")
 			}
 		}
 		if w.sess.mixed.f.Parent.W[0][0] != 0 || w.tac.shared[0].pkey != ([16]byte{}) {
 			t.Fatal("lanes not wiped")
+		}
+		for _, g := range []*desGroup{&w.dsess, &w.dtac} {
+			if g.mixed.f.Parent != ([2][asm.MaxLanes]uint64{}) || g.shared[0].pk != (asm.DESKey{}) || g.shared[0].pkl != 0 {
+				t.Fatal("3DES lanes not wiped")
+			}
 		}
 	}
 }

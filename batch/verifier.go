@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/sscard/sscard/asm"
 	"github.com/sscard/sscard/diversify"
 	"github.com/sscard/sscard/internal/des"
 	"github.com/sscard/sscard/mac"
@@ -30,12 +31,22 @@ type master struct {
 	// div0 = SM4^-1(zeroKey, key).
 	div0  [16]byte
 	div0w [4]uint32 // div0 as big-endian words
+	// dk: 3DES keys of level 1, the parent of the card level in the 3DES
+	// lanes, key scheduled for asm.DESFused.Shared (dkReady).
+	dk      asm.DESKey
+	dkReady bool
+	// tac0: 3DES keys of level 0 (the card key itself), the DES schedule
+	// of the TAC key key[0:8]^key[8:16].
+	tac0 des.Schedule
 }
 
 func (m *master) wipe() {
 	clear(m.key[:])
 	m.sm4.Wipe()
 	m.tdes.Wipe()
+	m.dk.Wipe()
+	m.dkReady = false
+	m.tac0.Wipe()
 	clear(m.div0[:])
 	clear(m.div0w[:])
 }
@@ -50,6 +61,9 @@ type Verifier struct {
 	scalar  bool
 	// laneTAC: the SM4 TAC can run in the lanes (profile key rule KeyAsIs).
 	laneTAC bool
+	// laneDES: 3DES records of keys of level >= 1 run in the 3DES lanes
+	// (the profile's padding fits them).
+	laneDES bool
 	masters []master
 	// index[usage][alg][version] is 1 + the index in masters, 0 for none
 	// (alg is 1 or 2; 4 rows keep the lookup free of a modulo).
@@ -106,6 +120,7 @@ func NewVerifier(ks *KeySet, opts *Options) (*Verifier, error) {
 		profile: p,
 		scalar:  o.Scalar,
 		laneTAC: p.SM4TACKey == mac.KeyAsIs,
+		laneDES: desLanesFit(p),
 		masters: make([]master, len(ks.Keys)),
 	}
 	for i := range ks.Keys {
@@ -120,6 +135,18 @@ func NewVerifier(ks *KeySet, opts *Options) (*Verifier, error) {
 			}
 		} else {
 			m.tdes.Init(&m.key)
+			switch m.levels {
+			case 0:
+				var tk [8]byte
+				for j := range tk {
+					tk[j] = m.key[j] ^ m.key[8+j]
+				}
+				m.tac0.Init(&tk)
+				clear(tk[:])
+			case 1:
+				m.dk.Init(&m.key)
+				m.dkReady = true
+			}
 		}
 		v.index[k.Usage][k.Alg][k.Version] = int16(i + 1)
 	}

@@ -11,7 +11,9 @@ import (
 )
 
 // forEachPath runs f once on the scalar path and once per asm path
-// available here (forced with asm.SetImpl, restored afterwards).
+// available here (forced with asm.SetImpl, restored afterwards); asm paths
+// whose 3DES lanes are generic, on which the engine keeps 3DES scalar, run
+// a second time with those lanes forced on (desLanesAlways).
 func forEachPath(t *testing.T, f func(t *testing.T, scalar bool)) {
 	t.Run("impl=scalar", func(t *testing.T) { f(t, true) })
 	saved := asm.Impl()
@@ -21,6 +23,13 @@ func forEachPath(t *testing.T, f func(t *testing.T, scalar bool)) {
 			t.Fatal(err)
 		}
 		t.Run("impl="+name, func(t *testing.T) { f(t, false) })
+		if asm.DESImpl() == "generic" {
+			// The engine keeps 3DES scalar where the 3DES lanes run
+			// generic code; run them anyway (see useDES).
+			desLanesAlways = true
+			t.Run("impl="+name+"/des=generic", func(t *testing.T) { f(t, false) })
+			desLanesAlways = false
+		}
 	}
 	if err := asm.SetImpl(saved); err != nil {
 		t.Fatal(err)
@@ -119,6 +128,13 @@ func TestDifferential(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkResults(t, recs, cases, want, got)
+		lanes, records := wantDESLanes(recs, cases)
+		if !desLanesOn(scalar) {
+			lanes = 0
+		}
+		if g := desLanesRun(v); g != lanes {
+			t.Errorf("%d lanes ran through asm.DESFused, want %d (%d 3DES records of level >= 1)", g, lanes, records)
+		}
 	})
 }
 
@@ -152,6 +168,13 @@ func TestProfiles(t *testing.T) {
 					t.Fatal(err)
 				}
 				checkResults(t, recs, cases, want, got)
+				lanes, _ := wantDESLanes(recs, cases)
+				if !desLanesOn(scalar) || !p.AllowTDES {
+					lanes = 0
+				}
+				if g := desLanesRun(v); g != lanes {
+					t.Errorf("%d lanes ran through asm.DESFused, want %d", g, lanes)
+				}
 			})
 		})
 	}
