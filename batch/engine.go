@@ -25,6 +25,7 @@ const mergeBelow = 16
 // cacheEntry is a derived parent key of the card level.
 type cacheEntry struct {
 	id     uint64 // unique per fill; 0 = empty
+	used   uint64 // worker tick of the last use (eviction order)
 	master int32
 	n      uint8
 	prefix [MaxFactors - 1]diversify.Factor
@@ -87,6 +88,7 @@ type worker struct {
 	cache       []cacheEntry
 	mask        uint64
 	nextID      uint64
+	tick        uint64 // cache use counter
 	sess        laneGroup
 	tac         laneGroup
 	dsess       desGroup
@@ -100,7 +102,7 @@ type worker struct {
 }
 
 func newWorker(v *Verifier, entries int) *worker {
-	n := 1
+	n := cacheWays
 	for n < entries {
 		n <<= 1
 	}
@@ -435,6 +437,18 @@ func (w *worker) parent(m *master, fs []diversify.Factor) parentRef {
 
 // lookupCache returns the cache entry holding the key reached from m
 // through prefix, deriving it on a miss.
+// cacheWays is the associativity of the parent-key cache.
+const cacheWays = 4
+
+func samePrefix(e *cacheEntry, prefix []diversify.Factor) bool {
+	for i := range prefix {
+		if e.prefix[i] != prefix[i] {
+			return false
+		}
+	}
+	return true
+}
+
 func (w *worker) lookupCache(m *master, prefix []diversify.Factor) *cacheEntry {
 	h := uint64(m.id+1) * 0x9e3779b97f4a7c15
 	for i := range prefix {
@@ -442,19 +456,23 @@ func (w *worker) lookupCache(m *master, prefix []diversify.Factor) *cacheEntry {
 		h *= 0xff51afd7ed558ccd
 		h ^= h >> 29
 	}
-	e := &w.cache[(h^h>>32)&w.mask]
-	if e.id != 0 && e.master == m.id && int(e.n) == len(prefix) {
-		hit := true
-		for i := range prefix {
-			if e.prefix[i] != prefix[i] {
-				hit = false
-				break
-			}
+	// 4-way set associative, least recently used out: a clearing file
+	// touches a few hundred parents (cities × families × usages), which a
+	// direct-mapped table of the same size would keep evicting.
+	set := (h ^ h>>32) & w.mask &^ (cacheWays - 1)
+	w.tick++
+	var e *cacheEntry
+	for j := uint64(0); j < cacheWays; j++ {
+		c := &w.cache[set+j]
+		if c.id != 0 && c.master == m.id && int(c.n) == len(prefix) && samePrefix(c, prefix) {
+			c.used = w.tick
+			return c
 		}
-		if hit {
-			return e
+		if e == nil || c.used < e.used {
+			e = c
 		}
 	}
+	e.used = w.tick
 	w.nextID++
 	if e.dkReady {
 		e.dk.Wipe() // the previous key's schedules

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"text/tabwriter"
 	"time"
 
@@ -43,6 +44,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	algName := fs.String("alg", "mixed", "families in the workload: sm4, 3des or mixed")
 	types := fs.String("types", "purchase,load", "kinds in the workload (comma-separated)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "workers of the all-cores row")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the verify runs to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -103,6 +105,17 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	paths = append(paths, benchPath{name: fmt.Sprintf("batch %s, %d cores", best, cores), impl: best, opts: batch.Options{Workers: cores}})
 	defer asm.SetImpl(best)
 
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var rows []benchRow
 	for _, p := range paths {
 		if progress {
