@@ -191,11 +191,6 @@ var hexVal = func() (t [256]byte) {
 	return
 }()
 
-func unhex(c byte) (byte, bool) {
-	v := hexVal[c]
-	return v, v != 0xff
-}
-
 // unhexInto decodes len(dst) bytes from the 2*len(dst) hex digits of s
 // and reports whether every digit was valid.
 func unhexInto(dst []byte, s []byte) bool {

@@ -96,7 +96,6 @@ var (
 	errKind      = newRecordError("type", "unknown transaction kind")
 	errTypeByte  = newRecordError("trans_type", "type byte does not match the kind")
 	errAlg       = newRecordError("alg", "unknown algorithm")
-	errAlgDenied = newRecordError("alg", "algorithm not allowed by the profile")
 	errNFactors  = newRecordError("factors", "too many factors")
 	errNoMAC     = newRecordError("", "no MAC field to check (need one of the kind's mac1, mac2, tac, mac3)")
 	errDate      = newRecordError("date", "not a valid YYYYMMDD date")

@@ -30,10 +30,9 @@ type benchRow struct {
 
 // benchPath is one way of verifying the workload.
 type benchPath struct {
-	name    string
-	impl    string // asm path to force; "" for none
-	opts    batch.Options
-	workers int
+	name string
+	impl string // asm path to force; "" for none
+	opts batch.Options
 }
 
 func cmdBench(args []string, stdout, stderr io.Writer) error {
