@@ -101,7 +101,8 @@ func ParseKeySet(data []byte) (*KeySet, error) {
 	}
 	p, err := mac.ProfileByName(f.Profile)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrKeySet, err)
+		// Values from a key-set file are never echoed (see ParseUsage).
+		return nil, fmt.Errorf("%w: %w (want %q or %q)", ErrKeySet, mac.ErrUnknownProfile, mac.SM4Profile.Name, mac.PBOC3DES.Name)
 	}
 	ks := &KeySet{Profile: p, Keys: make([]MasterKey, len(f.Keys))}
 	for i := range f.Keys {
@@ -112,7 +113,7 @@ func ParseKeySet(data []byte) (*KeySet, error) {
 		}
 		alg, err := parseAlgString(e.Alg)
 		if err != nil {
-			return nil, fmt.Errorf("%w: key %d: unknown alg %q", ErrKeySet, i, e.Alg)
+			return nil, fmt.Errorf("%w: key %d: unknown alg (want sm4 or 3des)", ErrKeySet, i)
 		}
 		if e.Version == nil || *e.Version < 0 || *e.Version > 255 {
 			return nil, fmt.Errorf("%w: key %d: version must be 0 to 255", ErrKeySet, i)

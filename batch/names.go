@@ -23,7 +23,9 @@ func ParseUsage(s string) (Usage, error) {
 			return Usage(i), nil
 		}
 	}
-	return 0, fmt.Errorf("%w: unknown key usage %q", ErrKeySet, s)
+	// The value is not echoed: key-set files hold secrets, and a
+	// misplaced column must not carry a key into an error message.
+	return 0, fmt.Errorf("%w: unknown key usage (want purchase, load, tac, unload or overdraw)", ErrKeySet)
 }
 
 var fieldNames = [...]string{"mac1", "mac2", "tac", "mac3"}
