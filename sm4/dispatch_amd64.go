@@ -75,6 +75,8 @@ func init() {
 }
 
 func expandKey(s *Schedule, key *[KeySize]byte) {
+	raceRead(key)
+	raceWrite(s)
 	if useGFNI && useTern {
 		keyGFNI512(gfniTab, s, key)
 	} else if useGFNI {
@@ -87,6 +89,9 @@ func expandKey(s *Schedule, key *[KeySize]byte) {
 }
 
 func encryptBlock(s *Schedule, dst, src *[BlockSize]byte, decrypt bool) {
+	raceRead(s)
+	raceRead(src)
+	raceWrite(dst)
 	switch {
 	case useGFNI && useTern && !decrypt:
 		encGFNI512(gfniTab, s, dst, src)
@@ -106,6 +111,10 @@ func encryptBlock(s *Schedule, dst, src *[BlockSize]byte, decrypt bool) {
 }
 
 func initEncrypt(s *Schedule, key *[KeySize]byte, dst, src *[BlockSize]byte) {
+	raceRead(key)
+	raceRead(src)
+	raceWrite(s)
+	raceWrite(dst)
 	if useGFNI && useTern {
 		initEncGFNI512(gfniTab, s, key, dst, src)
 		return
