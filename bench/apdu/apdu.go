@@ -59,6 +59,7 @@ type Error struct {
 	SW      SW
 }
 
+// Error returns "apdu: COMMAND answered SW".
 func (e *Error) Error() string { return fmt.Sprintf("apdu: %s answered %v", e.Command, e.SW) }
 
 // Command is a parsed short command APDU.
