@@ -108,9 +108,7 @@ func New(prof *mac.Profile, keys []Key, opt Options) (*Generator, error) {
 	g := &Generator{prof: prof, keys: map[keyID]*Key{}, opt: opt, rng: rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x5eed))}
 	for i := range keys {
 		k := &keys[i]
-		if k.Version == 1 || g.keys[keyID{k.Usage, k.Alg, k.Version}] == nil {
-			g.keys[keyID{k.Usage, k.Alg, k.Version}] = k
-		}
+		g.keys[keyID{k.Usage, k.Alg, k.Version}] = k
 	}
 	for _, alg := range opt.Algs {
 		if !prof.Allows(alg) {
@@ -150,8 +148,8 @@ func sessionUsage(k mac.Kind) string {
 	return "purchase"
 }
 
-// pick returns the session-key master and the TAC master (nil for unload)
-// of the lowest version present.
+// pick returns the version-1 session-key master and TAC master (nil for
+// unload); generated records always name key version 1.
 func (g *Generator) pick(alg diversify.Alg, kind mac.Kind) (sess, tac *Key, ok bool) {
 	sess = g.keys[keyID{sessionUsage(kind), alg, 1}]
 	if kind != mac.KindUnload {
