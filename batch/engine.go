@@ -74,6 +74,7 @@ type laneGroup struct {
 // per-record loop reads are copied in, next to each other.
 type worker struct {
 	fast        fastRoute
+	fill        tacFill // fillTAC512's arguments for fast.b
 	index       *[UsageOverdraw + 1][4][256]int16
 	masters     []master
 	results     []Result
@@ -81,6 +82,7 @@ type worker struct {
 	laneTAC     bool
 	laneDES     bool // the 3DES lanes can express the profile
 	desOn       bool // this chunk: 3DES records of level >= 1 take the lanes
+	vecFill     bool // this chunk: the fast route fills through fillTAC512
 	padAlways   bool // 3DES lanes: profile padding is PadAlways
 	lowestFirst bool
 	sessRule    mac.SessionRule
@@ -151,6 +153,7 @@ func (w *worker) wipe() {
 	w.dtac.wipe()
 	w.txn = txn{}
 	w.fast = fastRoute{}
+	w.fill.wipe()
 }
 
 // fastRoute is the route of the records whose header (kind, type,
@@ -181,28 +184,29 @@ func header(r *Record) uint64 {
 func (w *worker) chunk(j *job, lo, hi int) {
 	w.results = j.results
 	w.desOn = w.useDES()
+	w.vecFill = hasFill512 && !w.scalarAll && asm.Impl() == "avx512gfni"
 	records, results := j.records[lo:hi], j.results[lo:hi]
 	// Every result starts as StatusOK: one bulk clear here rather than a
 	// store (with its write-barrier check) per record below.
 	clear(results)
 	if lines := j.lines; lines != nil {
+		// Parse the whole chunk first, so that runs of records reach the
+		// fast route together. A line that does not parse leaves a zero
+		// record, which no route matches (its Kind is 0), and is skipped.
 		for i := range records {
-			r, res := &records[i], &results[i]
-			if err := lines.parse(lo+i, r); err != nil {
-				*res = Result{Status: StatusMalformed, Err: err}
-				continue
-			}
-			if w.fastRun(records[i:i+1], lo+i) == 0 {
-				w.record(lo+i, r, res)
+			if err := lines.parse(lo+i, &records[i]); err != nil {
+				records[i] = Record{}
+				results[i] = Result{Status: StatusMalformed, Err: err}
 			}
 		}
-	} else {
-		for i := 0; i < len(records); {
-			i += w.fastRun(records[i:], lo+i)
-			if i < len(records) {
+	}
+	for i := 0; i < len(records); {
+		i += w.fastRun(records[i:], lo+i)
+		if i < len(records) {
+			if results[i].Status == StatusOK {
 				w.record(lo+i, &records[i], &results[i])
-				i++
 			}
+			i++
 		}
 	}
 	w.flush(&w.sess)
@@ -229,7 +233,12 @@ func (w *worker) fastRun(records []Record, base int) int {
 	done := 0
 	for done < len(records) {
 		n := min(len(records)-done, asm.MaxLanes-b.f.N)
-		k := fillTAC(b, fr, records[done:done+n], base+done)
+		var k int
+		if w.vecFill {
+			k = w.fillVec(b, records[done:done+n], base+done)
+		} else {
+			k = fillTAC(b, fr, records[done:done+n], base+done)
+		}
 		done += k
 		if b.f.N == asm.MaxLanes {
 			w.runBatch(b)
@@ -373,6 +382,7 @@ func (w *worker) record(i int, r *Record, res *Result) {
 		b, l := w.lane(&w.tac, &par)
 		if fields == FieldTAC && isPurchaseKind(r.Kind) && tk.levels <= 1 && b != &w.tac.mixed {
 			w.fast = fastRoute{hdr: header(r), b: b, m: tk, t: t}
+			w.fill.set(b, &w.fast)
 		}
 		b.setDiv(l, tk, fs)
 		b.f.NBlocks[l] = r.encodeLane(&b.f.Msg, l, FieldTAC, t)

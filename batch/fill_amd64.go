@@ -1,0 +1,19 @@
+//go:build amd64 && !purego
+
+package batch
+
+import (
+	"golang.org/x/sys/cpu"
+)
+
+// hasFill512 reports whether fillTAC512 can run: AVX-512 F, BW and VL for
+// the gathers and the masked byte stores, BMI2 for BZHI.
+var hasFill512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL && cpu.X86.HasBMI2
+
+// fillTAC512 is fillTAC in AVX-512, 16 records per step: it fills lanes
+// lane.. of a's batch from the leading records of recs[:n] that match the
+// route (header and a valid date and time), and returns how many it took.
+// Lane lane+k holds record base+k. n must be at most MaxLanes-lane.
+//
+//go:noescape
+func fillTAC512(a *tacFill, recs *Record, n, lane, base int) int

@@ -1,0 +1,7 @@
+//go:build !amd64 || purego
+
+package batch
+
+const hasFill512 = false
+
+func fillTAC512(*tacFill, *Record, int, int, int) int { panic("batch: no fillTAC512 on this platform") }
