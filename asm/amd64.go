@@ -65,7 +65,7 @@ func encrypt512(dst *Blocks, k *Keys, src *Blocks, mask uint64)
 func cbcmac512(dst *Blocks, k *Keys, msg *[MaxMACBlocks]Blocks, nblocks *[MaxLanes]uint8, mask uint64, nb int)
 
 //go:noescape
-func fused512(out *Blocks, shared *sm4.Schedule, parent *Blocks, div *Blocks, sess *Blocks, msg *[MaxMACBlocks]Blocks, nblocks *[MaxLanes]uint8, mask uint64)
+func fused512(out *Blocks, shared *sm4.Schedule, parent *Blocks, div *Blocks, sess *Blocks, msg *[MaxMACBlocks]Blocks, nblocks *[MaxLanes]uint8, mask uint64, want *[MaxLanes]uint32, bad *uint64)
 
 //go:noescape
 func expandKeysGFNI(dst *Keys, keys *Blocks, off int)
@@ -144,6 +144,7 @@ func cbcmacAVX512(dst *Blocks, k *Keys, msg *[MaxMACBlocks]Blocks, nblocks *[Max
 func fusedAVX512(f *Fused) {
 	raceRead(f)
 	raceWrite(&f.Out)
+	raceWrite(&f.Bad)
 	var parent, sess *Blocks
 	if f.Shared == nil {
 		parent = &f.Parent
@@ -154,7 +155,7 @@ func fusedAVX512(f *Fused) {
 		sess = &f.Sess
 	}
 	// fused512 finds the longest MAC chain of lanes < N itself.
-	fused512(&f.Out, f.Shared, parent, &f.Div, sess, &f.Msg, &f.NBlocks, laneMask(f.N))
+	fused512(&f.Out, f.Shared, parent, &f.Div, sess, &f.Msg, &f.NBlocks, laneMask(f.N), &f.Want, &f.Bad)
 }
 
 // AVX2: 32 lanes per kernel call. A chunk that reaches past n runs into a

@@ -46,8 +46,9 @@ type Blocks struct {
 // parent_i is the key in Parent (lane i), or the schedule Shared when it is
 // not nil (one parent for all lanes, the common case of a city key).
 // Messages are already padded. Out holds the full last CBC block; a MAC is its
-// leftmost 4 bytes (word 0). Every key schedule runs inside the call, in
-// lockstep with the encryptions that need it.
+// leftmost 4 bytes (word 0). The last step compares: bit i of Bad is set
+// when lane i's MAC differs from Want[i]. Every key schedule runs inside the
+// call, in lockstep with the encryptions that need it.
 type Fused struct {
 	N       int
 	Shared  *sm4.Schedule
@@ -58,4 +59,9 @@ type Fused struct {
 	NBlocks [MaxLanes]uint8
 	Msg     [MaxMACBlocks]Blocks
 	Out     Blocks
+	// Want holds the expected MAC of each lane (word 0 of its Out).
+	Want [MaxLanes]uint32
+	// Bad is set by Run: bit i (i < N) when Out.W[0][i] != Want[i]. The
+	// comparison takes the same time whatever the values.
+	Bad uint64
 }

@@ -340,15 +340,31 @@ func TestFused(t *testing.T) {
 					}
 					fillCanary(&f.Out)
 					want := f
+					refFused(&want)
+					// Want: the right MAC in some lanes, off by one bit in
+					// others; Bad must name exactly the latter.
+					var wantBad uint64
+					for i := range f.Want {
+						f.Want[i] = want.Out.W[0][i]
+						if i >= n || r.IntN(3) == 0 {
+							f.Want[i] ^= 1 << r.IntN(32)
+							if i < n {
+								wantBad |= 1 << i
+							}
+						}
+					}
+					f.Bad = r.Uint64()
 					before := f
 					f.Run()
 					checkCanary(t, "Fused.Out", &f.Out, n)
+					if f.Bad != wantBad {
+						t.Fatalf("shared=%v session=%v n=%d: Bad %064b, want %064b", shared, session, n, f.Bad, wantBad)
+					}
 					after := f
-					after.Out = before.Out
+					after.Out, after.Bad = before.Out, before.Bad
 					if after != before {
 						t.Fatalf("Run modified inputs")
 					}
-					refFused(&want)
 					for i := 0; i < n; i++ {
 						g := laneBlock(&f.Out, i)
 						if w := laneBlock(&want.Out, i); g != w {

@@ -186,10 +186,23 @@ func (f *Fused) Run() {
 	checkBlocks(&f.NBlocks, f.N)
 	switch impl {
 	case implAVX512:
-		fusedAVX512(f)
+		fusedAVX512(f) // compares in the kernel
+		return
 	case implAVX2:
 		fusedAVX2(f)
 	default:
 		fusedGeneric(f)
 	}
+	f.Bad = mismatches(&f.Out.W[0], &f.Want, f.N)
+}
+
+// mismatches returns the mask of lanes i < n with out[i] != want[i], in
+// constant time.
+func mismatches(out, want *[MaxLanes]uint32, n int) uint64 {
+	var bad uint64
+	for i := range out {
+		x := out[i] ^ want[i]
+		bad |= uint64((x|-x)>>31) << i
+	}
+	return bad & (1<<uint(n) - 1) // all ones for n == 64
 }

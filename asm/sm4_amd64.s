@@ -1073,9 +1073,9 @@ cm512done_3:
 	VZEROUPPER
 	RET
 
-// func fused512(out *Blocks, shared *sm4.Schedule, parent *Blocks, div *Blocks, sess *Blocks, msg *[MaxMACBlocks]Blocks, nblocks *[MaxLanes]uint8, mask uint64)
+// func fused512(out *Blocks, shared *sm4.Schedule, parent *Blocks, div *Blocks, sess *Blocks, msg *[MaxMACBlocks]Blocks, nblocks *[MaxLanes]uint8, mask uint64, want *[MaxLanes]uint32, bad *uint64)
 // Requires: AVX512F, AVX512BW, GFNI
-TEXT ·fused512(SB), 0, $10304-64
+TEXT ·fused512(SB), 0, $10304-80
 	MOVQ out+0(FP), DI
 	MOVQ shared+8(FP), SI
 	MOVQ parent+16(FP), BX
@@ -2131,6 +2131,15 @@ f512mac_10:
 	VMOVDQU32 Z17, K5, 448(DI)
 	VMOVDQU32 Z17, K5, 704(DI)
 	VMOVDQU32 Z17, K5, 960(DI)
+	// K7 collects the lanes whose MAC (word 0 of out) differs from want (at SI).
+	MOVQ want+64(FP), SI
+	VPCMPUD $4, 0(SI), Z17, K2, K2
+	VPCMPUD $4, 64(SI), Z17, K3, K3
+	VPCMPUD $4, 128(SI), Z17, K4, K4
+	VPCMPUD $4, 192(SI), Z17, K5, K5
+	KUNPCKWD K2, K3, K6
+	KUNPCKWD K4, K5, K2
+	KUNPCKDQ K6, K2, K7
 	TESTQ R9, R9
 	JZ f512wipe_12
 	VMOVDQU32 9216(R13), Z20
@@ -2545,6 +2554,14 @@ lockk512_13:
 	VMOVDQU32 Z14, K5, 448(DI)
 	VMOVDQU32 Z13, K5, 704(DI)
 	VMOVDQU32 Z12, K5, 960(DI)
+	VPCMPUD $4, 0(SI), Z3, K2, K2
+	VPCMPUD $4, 64(SI), Z7, K3, K3
+	VPCMPUD $4, 128(SI), Z11, K4, K4
+	VPCMPUD $4, 192(SI), Z15, K5, K5
+	KUNPCKWD K2, K3, K6
+	KUNPCKWD K4, K5, K2
+	KUNPCKDQ K6, K2, K6
+	KORQ K6, K7, K7
 	// Remaining MAC blocks; the last one wipes the round keys.
 	MOVQ $1, BX
 f512blk_14:
@@ -2789,6 +2806,14 @@ enck512_16:
 	VMOVDQU32 Z14, K5, 448(DI)
 	VMOVDQU32 Z13, K5, 704(DI)
 	VMOVDQU32 Z12, K5, 960(DI)
+	VPCMPUD $4, 0(SI), Z3, K2, K2
+	VPCMPUD $4, 64(SI), Z7, K3, K3
+	VPCMPUD $4, 128(SI), Z11, K4, K4
+	VPCMPUD $4, 192(SI), Z15, K5, K5
+	KUNPCKWD K2, K3, K6
+	KUNPCKWD K4, K5, K2
+	KUNPCKDQ K6, K2, K6
+	KORQ K6, K7, K7
 	JMP f512blk_14
 f512last_15:
 	VPXORD Z26, Z26, Z26
@@ -3019,6 +3044,14 @@ enck512_17:
 	VMOVDQU32 Z14, K5, 448(DI)
 	VMOVDQU32 Z13, K5, 704(DI)
 	VMOVDQU32 Z12, K5, 960(DI)
+	VPCMPUD $4, 0(SI), Z3, K2, K2
+	VPCMPUD $4, 64(SI), Z7, K3, K3
+	VPCMPUD $4, 128(SI), Z11, K4, K4
+	VPCMPUD $4, 192(SI), Z15, K5, K5
+	KUNPCKWD K2, K3, K6
+	KUNPCKWD K4, K5, K2
+	KUNPCKDQ K6, K2, K6
+	KORQ K6, K7, K7
 	// Wipe what the last block left: K'_0..K'_3 and the key.
 	VMOVDQA64 Z26, 0(R13)
 	VMOVDQA64 Z26, 64(R13)
@@ -3217,6 +3250,8 @@ f512wipe_12:
 	VMOVDQA64 Z0, 10112(R13)
 	VMOVDQA64 Z0, 10176(R13)
 f512done_18:
+	MOVQ bad+72(FP), SI
+	KMOVQ K7, (SI)
 	// Zero the registers.
 	VPXORQ Z0, Z0, Z0
 	VPXORQ Z1, Z1, Z1

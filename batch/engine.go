@@ -49,15 +49,14 @@ type parentRef struct {
 	sched *sm4.Schedule
 }
 
-// laneBatch is one asm.Fused call being filled. The destination of lane l
-// is kept beside it: record idx[l], field field[l], expected MAC want[l]
-// (big-endian word).
+// laneBatch is one asm.Fused call being filled (the expected MAC of lane l
+// in f.Want[l]). The destination of lane l is kept beside it: record
+// idx[l], field field[l].
 type laneBatch struct {
 	f     asm.Fused
 	pid   uint64 // shared batches: the parent bound to it, 0 = free
 	pkey  [16]byte
 	sched sm4.Schedule
-	want  [asm.MaxLanes]uint32
 	idx   [asm.MaxLanes]int32
 	field [asm.MaxLanes]Field
 }
@@ -290,7 +289,7 @@ func fillTAC(b *laneBatch, fr *fastRoute, records []Record, base int) int {
 		b1[2][l] = 0
 		b1[3][l] = 0
 		b.f.NBlocks[l] = 2
-		b.want[l] = be32(r.TAC[:])
+		b.f.Want[l] = be32(r.TAC[:])
 		b.idx[l] = int32(base + i)
 		b.field[l] = FieldTAC
 	}
@@ -647,7 +646,7 @@ func (w *worker) lane(g *laneGroup, par *parentRef) (*laneBatch, int) {
 // and runs the batch when full.
 func (w *worker) commit(b *laneBatch, l int, idx int32, f Field, want *[mac.Size]byte) {
 	l &= asm.MaxLanes - 1
-	b.want[l] = binary.BigEndian.Uint32(want[:])
+	b.f.Want[l] = binary.BigEndian.Uint32(want[:])
 	b.idx[l] = idx
 	b.field[l] = f
 	b.f.N = l + 1
@@ -665,13 +664,7 @@ func (w *worker) runBatch(b *laneBatch) {
 		return
 	}
 	b.f.Run()
-	out := &b.f.Out.W[0]
-	var bad uint64
-	for i := range out {
-		x := out[i] ^ b.want[i]
-		bad |= uint64((x|-x)>>31) << i
-	}
-	bad &= 1<<uint(n) - 1 // all ones for n == 64
+	bad := b.f.Bad
 	for bad != 0 {
 		i := bits.TrailingZeros64(bad) & (asm.MaxLanes - 1)
 		bad &= bad - 1
@@ -698,7 +691,7 @@ func (w *worker) moveToMixed(g *laneGroup, s *laneBatch) {
 		for k := 0; k < nb; k++ {
 			copyLane(&m.f.Msg[k], d, &s.f.Msg[k], l)
 		}
-		m.want[d], m.idx[d], m.field[d] = s.want[l], s.idx[l], s.field[l]
+		m.f.Want[d], m.idx[d], m.field[d] = s.f.Want[l], s.idx[l], s.field[l]
 		m.f.N = d + 1
 		if m.f.N == asm.MaxLanes {
 			w.runBatch(m)

@@ -30,7 +30,7 @@ type tacFill struct {
 // set points a at batch b and the route's record header.
 func (a *tacFill) set(b *laneBatch, fr *fastRoute) {
 	a.div, a.msg, a.nb = &b.f.Div, &b.f.Msg, &b.f.NBlocks
-	a.want, a.idx, a.field = &b.want, &b.idx, &b.field
+	a.want, a.idx, a.field = &b.f.Want, &b.idx, &b.field
 	a.hdr = uint32(fr.hdr)
 	a.nf = uint32(fr.hdr>>32) & 0xff
 	a.present = uint32(fr.hdr>>40) & 0xff

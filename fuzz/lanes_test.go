@@ -184,6 +184,22 @@ func FuzzLanes(f *testing.F) {
 					t.Fatalf("%s lane %d: Fused %X, mac.SM4MAC %X", impl, i, got, full)
 				}
 			}
+			// The compare step: again, expecting the MAC in some lanes and
+			// a MAC one bit off in the others.
+			var wantBad uint64
+			for i := range fz.Want {
+				fz.Want[i] = fz.Out.W[0][i]
+				if (i+int(flags>>2))%3 == 0 {
+					fz.Want[i] ^= 1 << (i % 32)
+					if i < n {
+						wantBad |= 1 << i
+					}
+				}
+			}
+			fz.Run()
+			if fz.Bad != wantBad {
+				t.Fatalf("%s: Fused.Bad %064b, want %064b", impl, fz.Bad, wantBad)
+			}
 		}
 	})
 }

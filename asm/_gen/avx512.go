@@ -523,8 +523,8 @@ func chainBlock512(msg string) {
 }
 
 func genFused512() {
-	fmt.Fprintf(&buf, "// func fused512(out *Blocks, shared *sm4.Schedule, parent *Blocks, div *Blocks, sess *Blocks, msg *[MaxMACBlocks]Blocks, nblocks *[MaxLanes]uint8, mask uint64)\n// Requires: AVX512F, AVX512BW, GFNI\n")
-	fmt.Fprintf(&buf, "TEXT ·fused512(SB), 0, $%d-64\n", scrSize+64)
+	fmt.Fprintf(&buf, "// func fused512(out *Blocks, shared *sm4.Schedule, parent *Blocks, div *Blocks, sess *Blocks, msg *[MaxMACBlocks]Blocks, nblocks *[MaxLanes]uint8, mask uint64, want *[MaxLanes]uint32, bad *uint64)\n// Requires: AVX512F, AVX512BW, GFNI\n")
+	fmt.Fprintf(&buf, "TEXT ·fused512(SB), 0, $%d-80\n", scrSize+64)
 	p("MOVQ out+0(FP), DI")
 	p("MOVQ shared+8(FP), SI")
 	p("MOVQ parent+16(FP), BX")
@@ -580,6 +580,12 @@ func genFused512() {
 	label(phase3)
 	comment("First MAC block in lockstep with the final key schedule.")
 	zeroLanes512("R12")
+	comment("K7 collects the lanes whose MAC (word 0 of out) differs from want (at SI).")
+	p("MOVQ want+64(FP), SI")
+	for g := 0; g < 4; g++ {
+		p("VPCMPUD $4, %s, Z17, K%d, K%d", mem(64*g, "SI"), g+2, g+2)
+	}
+	gatherMask("K7")
 	wipe := newLabel("f512wipe_")
 	p("TESTQ R9, R9")
 	p("JZ %s", wipe)
@@ -589,6 +595,7 @@ func genFused512() {
 	for g := 0; g < 4; g++ {
 		storeOut512(zgrp(g), "DI", 64*g, fmt.Sprintf("K%d", g+2))
 	}
+	compareOut512()
 
 	comment("Remaining MAC blocks; the last one wipes the round keys.")
 	p("MOVQ $1, BX")
@@ -607,6 +614,7 @@ func genFused512() {
 	for g := 0; g < 4; g++ {
 		storeOut512(zgrp(g), "DI", 64*g, fmt.Sprintf("K%d", g+2))
 	}
+	compareOut512()
 	p("JMP %s", loop)
 	label(last)
 	encLoopK(true)
@@ -614,6 +622,7 @@ func genFused512() {
 	for g := 0; g < 4; g++ {
 		storeOut512(zgrp(g), "DI", 64*g, fmt.Sprintf("K%d", g+2))
 	}
+	compareOut512()
 	comment("Wipe what the last block left: K'_0..K'_3 and the key.")
 	for off := scrK; off < scrK+4*256; off += 64 {
 		p("VMOVDQA64 Z26, %s", mem(off, "R13"))
@@ -631,7 +640,27 @@ func genFused512() {
 		p("VMOVDQA64 Z0, %s", mem(off, "R13"))
 	}
 	label(done)
+	p("MOVQ bad+72(FP), SI")
+	p("KMOVQ K7, (SI)")
 	comment("Zero the registers.")
 	zeroZMM()
 	p("RET\n")
+}
+
+// gatherMask sets k to the 64-bit mask of the group masks K2..K5 (K2 the
+// low 16 bits); K2 is clobbered.
+func gatherMask(k string) {
+	p("KUNPCKWD K2, K3, K6")
+	p("KUNPCKWD K4, K5, K2")
+	p("KUNPCKDQ K6, K2, %s", k)
+}
+
+// compareOut512 adds to K7 the lanes that end at this block (K2..K5) whose
+// MAC (word 0, in zgrp(g)[3]) differs from want (at SI).
+func compareOut512() {
+	for g := 0; g < 4; g++ {
+		p("VPCMPUD $4, %s, %s, K%d, K%d", mem(64*g, "SI"), zgrp(g)[3], g+2, g+2)
+	}
+	gatherMask("K6")
+	p("KORQ K6, K7, K7")
 }
