@@ -139,7 +139,8 @@ func (w *worker) desParentOf(m *master, fs []diversify.Factor) desParent {
 		return desParent{pid: 2 + uint64(m.id), key: &m.key, dk: &m.dk, ready: &m.dkReady}
 	}
 	e := w.lookupCache(m, fs[:len(fs)-1])
-	return desParent{pid: e.id, key: &e.key, dk: &e.dk, ready: &e.dkReady}
+	d := &w.cacheDES[e.idx]
+	return desParent{pid: e.id, key: &e.key, dk: &d.dk, ready: &d.dkReady}
 }
 
 // recordDES queues the lanes of a 3DES record (validated, keys found,

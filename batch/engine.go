@@ -22,21 +22,27 @@ const nShared = 4
 // costs about the same for 1 lane as for 64).
 const mergeBelow = 16
 
-// cacheEntry is a derived parent key of the card level.
+// cacheEntry is a derived parent key of the card level. Its 3DES
+// schedules live apart, in desSlot idx of the worker's cacheDES, so that
+// the entries SM4 records touch stay small (about 200 bytes, not 2 KB).
 type cacheEntry struct {
 	id     uint64 // unique per fill; 0 = empty
-	used   uint64 // worker tick of the last use (eviction order)
 	master int32
+	idx    uint32 // this entry's index (of its desSlot)
 	n      uint8
 	prefix [MaxFactors - 1]diversify.Factor
 	key    [16]byte
 	sm4    sm4.Schedule
-	// tdes is key scheduled for the scalar path, filled on first use
+}
+
+// desSlot holds the 3DES schedules of a cache entry's key.
+type desSlot struct {
+	// tdes is the key scheduled for the scalar path, filled on first use
 	// (tdesReady): the 3DES lanes need only key (or dk), and a 3DES
 	// schedule costs about as much as the derivation itself.
 	tdes      des.Triple
 	tdesReady bool
-	// dk is key scheduled for the 3DES lanes (asm.DESFused.Shared),
+	// dk is the key scheduled for the 3DES lanes (asm.DESFused.Shared),
 	// filled on first use as a shared parent (dkReady).
 	dk      asm.DESKey
 	dkReady bool
@@ -87,6 +93,12 @@ type worker struct {
 	sessRule    mac.SessionRule
 	v           *Verifier
 	cache       []cacheEntry
+	cacheDES    []desSlot
+	// cacheTag[i] is a hash of entry i's master and prefix (never 0; 0 =
+	// empty) and cacheUsed[i] its last use: the lookup scans these small
+	// arrays, one cache line per set, and touches only the entry it hits.
+	cacheTag  []uint64
+	cacheUsed []uint64
 	mask        uint64
 	nextID      uint64
 	tick        uint64 // cache use counter
@@ -118,8 +130,14 @@ func newWorker(v *Verifier, entries int) *worker {
 		sessRule:    v.profile.SM4Session,
 		v:           v,
 		cache:       make([]cacheEntry, n),
+		cacheDES:    make([]desSlot, n),
+		cacheTag:    make([]uint64, n),
+		cacheUsed:   make([]uint64, n),
 		mask:        uint64(n - 1),
 		nextID:      1 << 32,
+	}
+	for i := range w.cache {
+		w.cache[i].idx = uint32(i)
 	}
 	w.sess.init(true)
 	w.tac.init(false)
@@ -144,8 +162,11 @@ func (g *laneGroup) wipe() {
 
 func (w *worker) wipe() {
 	for i := range w.cache {
-		w.cache[i] = cacheEntry{}
+		w.cache[i] = cacheEntry{idx: uint32(i)}
+		w.cacheDES[i] = desSlot{}
 	}
+	clear(w.cacheTag)
+	clear(w.cacheUsed)
 	w.sess.wipe()
 	w.tac.wipe()
 	w.dsess.wipe()
@@ -449,6 +470,12 @@ func (w *worker) parent(m *master, fs []diversify.Factor) parentRef {
 // cacheWays is the associativity of the parent-key cache.
 const cacheWays = 4
 
+// eqMask returns 1 if a == b, else 0, without a branch.
+func eqMask(a, b uint64) uint64 {
+	x := a ^ b
+	return ((x | -x) >> 63) ^ 1
+}
+
 func samePrefix(e *cacheEntry, prefix []diversify.Factor) bool {
 	for i := range prefix {
 		if e.prefix[i] != prefix[i] {
@@ -469,27 +496,32 @@ func (w *worker) lookupCache(m *master, prefix []diversify.Factor) *cacheEntry {
 	// touches a few hundred parents (cities × families × usages), which a
 	// direct-mapped table of the same size would keep evicting.
 	set := (h ^ h>>32) & w.mask &^ (cacheWays - 1)
+	tag := h | 1
 	w.tick++
-	var e *cacheEntry
-	for j := uint64(0); j < cacheWays; j++ {
-		c := &w.cache[set+j]
-		if c.id != 0 && c.master == m.id && int(c.n) == len(prefix) && samePrefix(c, prefix) {
-			c.used = w.tick
+	tags := w.cacheTag[set : set+cacheWays : set+cacheWays]
+	used := w.cacheUsed[set : set+cacheWays : set+cacheWays]
+	// The matching way, found without a branch per way (the ways of a
+	// set are hit in no predictable order).
+	hit := eqMask(tags[0], tag) | eqMask(tags[1], tag)<<1 | eqMask(tags[2], tag)<<2 | eqMask(tags[3], tag)<<3
+	if hit != 0 {
+		j := bits.TrailingZeros64(hit) & (cacheWays - 1)
+		c := &w.cache[set+uint64(j)]
+		if c.master == m.id && int(c.n) == len(prefix) && samePrefix(c, prefix) {
+			used[j] = w.tick
 			return c
 		}
-		if e == nil || c.used < e.used {
-			e = c
+	}
+	v := 0
+	for j := 1; j < len(used); j++ {
+		if used[j] < used[v] {
+			v = j
 		}
 	}
-	e.used = w.tick
+	e := &w.cache[set+uint64(v)]
+	tags[v], used[v] = tag, w.tick
 	w.nextID++
-	if e.dkReady {
-		e.dk.Wipe() // the previous key's schedules
-		e.dkReady = false
-	}
-	if e.tdesReady {
-		e.tdes.Wipe()
-		e.tdesReady = false
+	if d := &w.cacheDES[e.idx]; d.dkReady || d.tdesReady {
+		*d = desSlot{} // the previous key's schedules
 	}
 	e.id = w.nextID
 	e.master = m.id
@@ -531,11 +563,12 @@ func (w *worker) cardKey(dst *[16]byte, m *master, fs []diversify.Factor) {
 	t := &m.tdes
 	if m.levels > 1 {
 		e := w.lookupCache(m, fs[:len(fs)-1])
-		if !e.tdesReady {
-			e.tdes.Init(&e.key)
-			e.tdesReady = true
+		d := &w.cacheDES[e.idx]
+		if !d.tdesReady {
+			d.tdes.Init(&e.key)
+			d.tdesReady = true
 		}
-		t = &e.tdes
+		t = &d.tdes
 	}
 	diversify.TDESChildSchedule(dst, t, last)
 }

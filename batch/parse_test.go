@@ -448,8 +448,8 @@ func TestCloseWipes(t *testing.T) {
 	// There was something to wipe.
 	dks := 0
 	for _, w := range v.workers {
-		for i := range w.cache {
-			if w.cache[i].dkReady {
+		for i := range w.cacheDES {
+			if w.cacheDES[i].dkReady {
 				dks++
 			}
 		}
@@ -466,7 +466,7 @@ func TestCloseWipes(t *testing.T) {
 	}
 	for _, w := range v.workers {
 		for i := range w.cache {
-			if e := &w.cache[i]; e.key != ([16]byte{}) || e.sm4[0] != 0 || e.dk != (asm.DESKey{}) || e.tdes != (des.Triple{}) {
+			if e, d := &w.cache[i], &w.cacheDES[i]; e.key != ([16]byte{}) || e.sm4[0] != 0 || d.dk != (asm.DESKey{}) || d.tdes != (des.Triple{}) {
 				t.Fatal("cache not wiped")
 			}
 		}

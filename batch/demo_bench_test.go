@@ -1,0 +1,61 @@
+package batch
+
+import (
+	"testing"
+
+	"github.com/sscard/sscard/diversify"
+	demo "github.com/sscard/sscard/internal/gen"
+	"github.com/sscard/sscard/mac"
+)
+
+// demoWorkload returns n records of the main job's workload (sscard
+// bench): the demo key set, purchase and load records with every MAC
+// field, 0.1 % tampered.
+func demoWorkload(tb testing.TB, algs []diversify.Alg, n int) (*KeySet, []Record) {
+	ks, err := ParseKeySet(demo.AppendKeySetJSON(nil, demo.DemoProfile, demo.Demo()))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	g, err := demo.New(ks.Profile, demo.Demo(), demo.Options{Seed: 1, Tamper: 0.001, Algs: algs,
+		Kinds: []mac.Kind{mac.KindPurchase, mac.KindLoad}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	recs := make([]Record, n)
+	var line []byte
+	for i := range recs {
+		line, _ = g.Next(line[:0])
+		if err := ParseRecord(line, &recs[i]); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return ks, recs
+}
+
+// BenchmarkDemo: the main job's workload on one worker, per algorithm mix
+// and path.
+func BenchmarkDemo(b *testing.B) {
+	for _, mix := range []struct {
+		name string
+		algs []diversify.Alg
+	}{{"sm4", []diversify.Alg{diversify.SM4}}, {"3des", []diversify.Alg{diversify.TDES}}, {"mixed", []diversify.Alg{diversify.SM4, diversify.TDES}}} {
+		ks, recs := demoWorkload(b, mix.algs, 1<<15)
+		b.Run("alg="+mix.name, func(b *testing.B) {
+			forEachBenchPath(b, func(b *testing.B, scalar bool) {
+				v, err := NewVerifier(ks, &Options{Workers: 1, Scalar: scalar})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer v.Close()
+				res := make([]Result, len(recs))
+				b.ReportAllocs()
+				for b.Loop() {
+					v.Verify(recs, res)
+				}
+				perTxn := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(len(recs))
+				b.ReportMetric(perTxn, "ns/txn")
+				b.ReportMetric(1e9/perTxn, "txn/s")
+			})
+		})
+	}
+}
