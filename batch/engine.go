@@ -99,13 +99,13 @@ type worker struct {
 	// arrays, one cache line per set, and touches only the entry it hits.
 	cacheTag  []uint64
 	cacheUsed []uint64
-	mask        uint64
-	nextID      uint64
-	tick        uint64 // cache use counter
-	sess        laneGroup
-	tac         laneGroup
-	dsess       desGroup
-	dtac        desGroup
+	mask      uint64
+	nextID    uint64
+	tick      uint64 // cache use counter
+	sess      laneGroup
+	tac       laneGroup
+	dsess     desGroup
+	dtac      desGroup
 	// desLanes counts the lanes run through asm.DESFused (for the tests).
 	desLanes uint64
 	des0     uint64                                 // records verified by record0DES (for the tests)
