@@ -47,14 +47,7 @@ func BenchmarkDemo(b *testing.B) {
 					b.Fatal(err)
 				}
 				defer v.Close()
-				res := make([]Result, len(recs))
-				b.ReportAllocs()
-				for b.Loop() {
-					v.Verify(recs, res)
-				}
-				perTxn := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(len(recs))
-				b.ReportMetric(perTxn, "ns/txn")
-				b.ReportMetric(1e9/perTxn, "txn/s")
+				benchLoop(b, v, recs, make([]Result, len(recs)))
 			})
 		})
 	}
