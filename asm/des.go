@@ -22,6 +22,9 @@ const MaxDESBlocks = 4
 // Fill it with Init. It holds key material: call Wipe when done.
 type DESKey struct {
 	t des.Triple
+	// raw is KL, KR as big-endian words with the parity bits cleared,
+	// for the generic lanes.
+	raw [2]uint64
 	// v is the schedule in the AVX-512 kernel's layout (see desSchedLen)
 	// for KL and KR, each window byte repeated in a 32-bit word so that the
 	// kernel broadcasts it to the 64 lanes with a plain load.
@@ -32,6 +35,8 @@ type DESKey struct {
 // Init schedules the 16-byte key KL||KR. Parity bits are ignored.
 func (k *DESKey) Init(key *[16]byte) {
 	k.t.Init(key)
+	k.raw[0] = getBE((*[8]byte)(key[0:8])) &^ 0x0101010101010101
+	k.raw[1] = getBE((*[8]byte)(key[8:16])) &^ 0x0101010101010101
 	k.hasV = desScheduleOne(&k.v, key)
 }
 

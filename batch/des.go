@@ -29,22 +29,12 @@ import (
 // schedule of the card key, the DES schedule of its TAC key) instead of
 // package mac, which schedules the card key anew for every record.
 
-// desLanesAlways makes the 3DES lanes run even where asm.DESFused takes its
-// generic path (see useDES). Tests set it, between calls, to exercise that
-// path through the engine on any CPU.
-var desLanesAlways bool
-
 // useDES reports whether the 3DES records of keys of level >= 1 take the
-// lanes in the chunk about to run: not with Options.Scalar or a profile
-// the lanes cannot express, and only where asm.DESFused runs its AVX-512
-// kernel (asm.DESImpl, which follows asm.SetImpl). Its generic path is the
-// scalar DES of internal/des lane after lane, which redoes the card and
-// session keys for each MAC field of a record and schedules the parent of
-// each lane of a mixed batch: no faster than the scalar path for TAC-only
-// records and about a quarter slower on a mix of kinds, so there the
-// scalar path stays.
+// lanes in the chunk about to run: not with Options.Scalar or a profile the
+// lanes cannot express. asm.DESFused runs its AVX-512 kernel or, on other
+// CPUs, 64 lanes bitsliced (several times faster than the scalar path).
 func (w *worker) useDES() bool {
-	return w.laneDES && !w.scalarAll && (desLanesAlways || asm.DESImpl() != "generic")
+	return w.laneDES && !w.scalarAll
 }
 
 // desDataLen[k][f] is the length in bytes of the MAC input of field f

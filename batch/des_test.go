@@ -12,9 +12,9 @@ import (
 )
 
 // desLanesOn reports whether the engine routes 3DES records of level >= 1
-// through the lanes on the current path (see useDES).
+// through the lanes (see useDES).
 func desLanesOn(scalar bool) bool {
-	return !scalar && (desLanesAlways || asm.DESImpl() != "generic")
+	return !scalar
 }
 
 // desLanesRun returns the number of lanes v's workers have run through
@@ -182,8 +182,6 @@ func TestDESProfileFallback(t *testing.T) {
 	ks := testKeySet(odd, 54)
 	recs, cases := genRecords(ks, 55, 3000)
 	want := expected(ks, recs, cases)
-	desLanesAlways = true
-	defer func() { desLanesAlways = false }()
 	v, err := NewVerifier(ks, &Options{Workers: 1})
 	if err != nil {
 		t.Fatal(err)

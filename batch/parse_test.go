@@ -438,8 +438,6 @@ func TestVerifyZeroAllocs(t *testing.T) {
 func TestCloseWipes(t *testing.T) {
 	ks := testKeySet(mac.SM4Profile, 15)
 	recs, _ := genRecords(ks, 16, 2000)
-	desLanesAlways = true // the 3DES lanes too, on any CPU
-	defer func() { desLanesAlways = false }()
 	v, err := NewVerifier(ks, &Options{Workers: 2})
 	if err != nil {
 		t.Fatal(err)

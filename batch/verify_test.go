@@ -11,9 +11,8 @@ import (
 )
 
 // forEachPath runs f once on the scalar path and once per asm path
-// available here (forced with asm.SetImpl, restored afterwards); asm paths
-// whose 3DES lanes are generic, on which the engine keeps 3DES scalar, run
-// a second time with those lanes forced on (desLanesAlways).
+// available here (forced with asm.SetImpl, restored afterwards; the 3DES
+// lanes follow: asm.DESImpl).
 func forEachPath(t *testing.T, f func(t *testing.T, scalar bool)) {
 	t.Run("impl=scalar", func(t *testing.T) { f(t, true) })
 	saved := asm.Impl()
@@ -22,14 +21,7 @@ func forEachPath(t *testing.T, f func(t *testing.T, scalar bool)) {
 		if err := asm.SetImpl(name); err != nil {
 			t.Fatal(err)
 		}
-		t.Run("impl="+name, func(t *testing.T) { f(t, false) })
-		if asm.DESImpl() == "generic" {
-			// The engine keeps 3DES scalar where the 3DES lanes run
-			// generic code; run them anyway (see useDES).
-			desLanesAlways = true
-			t.Run("impl="+name+"/des=generic", func(t *testing.T) { f(t, false) })
-			desLanesAlways = false
-		}
+		t.Run("impl="+name+"/des="+asm.DESImpl(), func(t *testing.T) { f(t, false) })
 	}
 	if err := asm.SetImpl(saved); err != nil {
 		t.Fatal(err)
