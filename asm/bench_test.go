@@ -80,13 +80,18 @@ func BenchmarkCBCMAC(b *testing.B) {
 }
 
 // benchShapes are the verify shapes of the fused benchmarks: the purchase
-// TAC (Shared parent, no session key, 2 MAC blocks) and a session-key MAC.
+// TAC (Shared parent, no session key, 2 MAC blocks) and a session-key MAC,
+// each also with a parent key per lane (mixed: Parent instead of Shared,
+// one more key schedule).
 var benchShapes = []struct {
 	name    string
 	session bool
+	mixed   bool
 }{
-	{"tac", false},
-	{"session", true},
+	{"tac", false, false},
+	{"session", true, false},
+	{"tac-mixed", false, true},
+	{"session-mixed", true, true},
 }
 
 func BenchmarkFused(b *testing.B) {
@@ -103,6 +108,10 @@ func BenchmarkFused(b *testing.B) {
 				var s sm4.Schedule
 				s.Init(&key)
 				f.Shared = &s
+				if sh.mixed {
+					f.Shared = nil
+					randBlocks(r, &f.Parent)
+				}
 				f.Session = sh.session
 				randBlocks(r, &f.Div)
 				randBlocks(r, &f.Sess)
