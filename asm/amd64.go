@@ -65,7 +65,7 @@ func encrypt512(dst *Blocks, k *Keys, src *Blocks, mask uint64)
 func cbcmac512(dst *Blocks, k *Keys, msg *[MaxMACBlocks]Blocks, nblocks *[MaxLanes]uint8, mask uint64, nb int)
 
 //go:noescape
-func fused512(out *Blocks, shared *sm4.Schedule, parent *Blocks, div *Blocks, sess *Blocks, msg *[MaxMACBlocks]Blocks, nblocks *[MaxLanes]uint8, mask uint64, want *[MaxLanes]uint32, bad *uint64)
+func fused512(out *Blocks, shared *sm4.Schedule, parent *Blocks, div *Blocks, sess *Blocks, msg *[MaxMACBlocks]Blocks, nblocks *[MaxLanes]uint8, mask uint64, want *[MaxLanes]uint32, bad *uint64, out2 *Blocks, msg2 *[MaxMACBlocks]Blocks, nblocks2 *[MaxLanes]uint8, want2 *[MaxLanes]uint32, bad2 *uint64)
 
 //go:noescape
 func expandKeysGFNI(dst *Keys, keys *Blocks, off int)
@@ -145,6 +145,8 @@ func fusedAVX512(f *Fused) {
 	raceRead(f)
 	raceWrite(&f.Out)
 	raceWrite(&f.Bad)
+	raceWrite(&f.Out2)
+	raceWrite(&f.Bad2)
 	var parent, sess *Blocks
 	if f.Shared == nil {
 		parent = &f.Parent
@@ -154,8 +156,9 @@ func fusedAVX512(f *Fused) {
 	if f.Session {
 		sess = &f.Sess
 	}
-	// fused512 finds the longest MAC chain of lanes < N itself.
-	fused512(&f.Out, f.Shared, parent, &f.Div, sess, &f.Msg, &f.NBlocks, laneMask(f.N), &f.Want, &f.Bad)
+	// fused512 finds the longest MAC chains of lanes < N itself.
+	fused512(&f.Out, f.Shared, parent, &f.Div, sess, &f.Msg, &f.NBlocks, laneMask(f.N), &f.Want, &f.Bad,
+		&f.Out2, &f.Msg2, &f.NBlocks2, &f.Want2, &f.Bad2)
 }
 
 // AVX2: 32 lanes per kernel call. A chunk that reaches past n runs into a
@@ -269,6 +272,7 @@ func cbcmacAVX2(dst *Blocks, k *Keys, msg *[MaxMACBlocks]Blocks, nblocks *[MaxLa
 func fusedAVX2(f *Fused) {
 	raceRead(f)
 	raceWrite(&f.Out)
+	raceWrite(&f.Out2)
 	if f.Shared != nil {
 		raceRead(f.Shared)
 	}
@@ -276,6 +280,12 @@ func fusedAVX2(f *Fused) {
 	var key Blocks
 	n := f.N
 	nb := maxBlocks(&f.NBlocks, n)
+	nb2 := maxBlocks(&f.NBlocks2, n)
+	if nb2 == 0 {
+		for j := range f.Out2.W {
+			clear(f.Out2.W[j][:n])
+		}
+	}
 	for l := 0; l < n; l += chunk {
 		off := 4 * l
 		if f.Shared != nil {
@@ -291,9 +301,16 @@ func fusedAVX2(f *Fused) {
 		expandKeys2(&ks, &key, off)
 		if l+chunk <= n {
 			cbcmac2(&f.Out, &ks, &f.Msg, &f.NBlocks, nb, off)
+			if nb2 > 0 {
+				cbcmac2(&f.Out2, &ks, &f.Msg2, &f.NBlocks2, nb2, off)
+			}
 		} else {
 			cbcmac2(&key, &ks, &f.Msg, &f.NBlocks, nb, off)
 			copyLanes(&f.Out, &key, l, n)
+			if nb2 > 0 {
+				cbcmac2(&key, &ks, &f.Msg2, &f.NBlocks2, nb2, off)
+				copyLanes(&f.Out2, &key, l, n)
+			}
 		}
 	}
 	clear(ks.RK[:])

@@ -41,14 +41,22 @@ type Blocks struct {
 //
 //	k   = SM4(parent_i, Div_i)              // diversify: card key
 //	k   = SM4(k, Sess_i)  if Session        // session key
-//	Out_i = CBC-MAC_k(Msg[0]_i .. Msg[NBlocks_i-1]_i), IV = 0
+//	Out_i  = CBC-MAC_k(Msg[0]_i .. Msg[NBlocks_i-1]_i), IV = 0
+//	Out2_i = CBC-MAC_k(Msg2[0]_i .. Msg2[NBlocks2_i-1]_i), IV = 0
 //
 // parent_i is the key in Parent (lane i), or the schedule Shared when it is
 // not nil (one parent for all lanes, the common case of a city key).
 // Messages are already padded. Out holds the full last CBC block; a MAC is its
-// leftmost 4 bytes (word 0). The last step compares: bit i of Bad is set
-// when lane i's MAC differs from Want[i]. Every key schedule runs inside the
-// call, in lockstep with the encryptions that need it.
+// leftmost 4 bytes (word 0); a lane with no block yields zero. The last step
+// compares: bit i of Bad is set when lane i's MAC differs from Want[i]. Every
+// key schedule runs inside the call, in lockstep with the encryptions that
+// need it.
+//
+// The second chain (Msg2, NBlocks2, Out2, Want2, Bad2) is optional: it lets
+// one lane check two MACs under the same key (a purchase's MAC1 and MAC2
+// under its session key), paying for the key derivation once. A lane
+// without one has NBlocks2 0, yields Out2 0 and so matches Want2 0. When no
+// lane < N has a second chain it costs nothing.
 type Fused struct {
 	N       int
 	Shared  *sm4.Schedule
@@ -64,4 +72,12 @@ type Fused struct {
 	// Bad is set by Run: bit i (i < N) when Out.W[0][i] != Want[i]. The
 	// comparison takes the same time whatever the values.
 	Bad uint64
+
+	NBlocks2 [MaxLanes]uint8
+	Msg2     [MaxMACBlocks]Blocks
+	Out2     Blocks
+	// Want2 holds the expected MAC of each lane's second chain.
+	Want2 [MaxLanes]uint32
+	// Bad2 is set by Run: bit i (i < N) when Out2.W[0][i] != Want2[i].
+	Bad2 uint64
 }

@@ -313,6 +313,9 @@ func TestFused(t *testing.T) {
 		for _, shared := range []bool{true, false} {
 			for _, session := range []bool{false, true} {
 				for _, n := range laneCounts {
+					// chain2: 0 none, 1 random lengths (0..4), 2 chain 2
+					// only (chain 1 empty in every lane).
+					chain2 := r.IntN(3)
 					var f Fused
 					f.N = n
 					f.Session = session
@@ -329,6 +332,21 @@ func TestFused(t *testing.T) {
 						}
 					}
 					f.NBlocks[n-1] = MaxMACBlocks
+					for b := range f.Msg2 {
+						randBlocks(r, &f.Msg2[b])
+					}
+					for i := range f.NBlocks2 {
+						switch {
+						case i >= n:
+							f.NBlocks2[i] = 0xee
+						case chain2 > 0:
+							f.NBlocks2[i] = uint8(r.IntN(MaxMACBlocks + 1))
+						}
+					}
+					if chain2 == 2 {
+						clear(f.NBlocks[:n])
+						f.NBlocks2[0] = uint8(1 + r.IntN(MaxMACBlocks))
+					}
 					var sharedKey [16]byte
 					if shared {
 						for i := range sharedKey {
@@ -339,55 +357,73 @@ func TestFused(t *testing.T) {
 						f.Shared = &s
 					}
 					fillCanary(&f.Out)
+					fillCanary(&f.Out2)
 					want := f
 					refFused(&want)
-					// Want: the right MAC in some lanes, off by one bit in
-					// others; Bad must name exactly the latter.
-					var wantBad uint64
-					for i := range f.Want {
-						f.Want[i] = want.Out.W[0][i]
-						if i >= n || r.IntN(3) == 0 {
-							f.Want[i] ^= 1 << r.IntN(32)
-							if i < n {
-								wantBad |= 1 << i
-							}
-						}
-					}
-					f.Bad = r.Uint64()
+					// Want, Want2: the right MAC in some lanes, off by one
+					// bit in others; Bad, Bad2 must name exactly the latter.
+					wantBad := setWant(r, &f.Want, &want.Out, n)
+					wantBad2 := setWant(r, &f.Want2, &want.Out2, n)
+					f.Bad, f.Bad2 = r.Uint64(), r.Uint64()
 					before := f
 					f.Run()
 					checkCanary(t, "Fused.Out", &f.Out, n)
-					if f.Bad != wantBad {
-						t.Fatalf("shared=%v session=%v n=%d: Bad %064b, want %064b", shared, session, n, f.Bad, wantBad)
+					checkCanary(t, "Fused.Out2", &f.Out2, n)
+					if f.Bad != wantBad || f.Bad2 != wantBad2 {
+						t.Fatalf("shared=%v session=%v chain2=%d n=%d: Bad %064b, Bad2 %064b, want %064b, %064b",
+							shared, session, chain2, n, f.Bad, f.Bad2, wantBad, wantBad2)
 					}
 					after := f
 					after.Out, after.Bad = before.Out, before.Bad
+					after.Out2, after.Bad2 = before.Out2, before.Bad2
 					if after != before {
 						t.Fatalf("Run modified inputs")
 					}
 					for i := 0; i < n; i++ {
-						g := laneBlock(&f.Out, i)
-						if w := laneBlock(&want.Out, i); g != w {
-							t.Fatalf("shared=%v session=%v n=%d lane %d: got %x, ref %x", shared, session, n, i, g, w)
-						}
 						parent := laneBlock(&f.Parent, i)
 						if shared {
 							parent = sharedKey
 						}
-						var m []byte
-						for b := 0; b < int(f.NBlocks[i]); b++ {
-							blk := laneBlock(&f.Msg[b], i)
-							m = append(m, blk[:]...)
-						}
-						w := gmsmVerify(t, parent, laneBlock(&f.Div, i), session, laneBlock(&f.Sess, i), m)
-						if g != w {
-							t.Fatalf("shared=%v session=%v n=%d lane %d: got %x, gmsm %x", shared, session, n, i, g, w)
+						for c, ch := range []struct {
+							out, ref *Blocks
+							msg      *[MaxMACBlocks]Blocks
+							nb       uint8
+						}{{&f.Out, &want.Out, &f.Msg, f.NBlocks[i]}, {&f.Out2, &want.Out2, &f.Msg2, f.NBlocks2[i]}} {
+							g := laneBlock(ch.out, i)
+							if w := laneBlock(ch.ref, i); g != w {
+								t.Fatalf("shared=%v session=%v chain2=%d n=%d lane %d chain %d: got %x, ref %x", shared, session, chain2, n, i, c+1, g, w)
+							}
+							var m []byte
+							for b := 0; b < int(ch.nb); b++ {
+								blk := laneBlock(&ch.msg[b], i)
+								m = append(m, blk[:]...)
+							}
+							w := gmsmVerify(t, parent, laneBlock(&f.Div, i), session, laneBlock(&f.Sess, i), m)
+							if g != w {
+								t.Fatalf("shared=%v session=%v chain2=%d n=%d lane %d chain %d: got %x, gmsm %x", shared, session, chain2, n, i, c+1, g, w)
+							}
 						}
 					}
 				}
 			}
 		}
 	})
+}
+
+// setWant sets want to word 0 of ref, flipping one bit in a random third
+// of the lanes and in every lane >= n, and returns the mask of the flipped
+// lanes < n.
+func setWant(r *rand.Rand, want *[MaxLanes]uint32, ref *Blocks, n int) (bad uint64) {
+	for i := range want {
+		want[i] = ref.W[0][i]
+		if i >= n || r.IntN(3) == 0 {
+			want[i] ^= 1 << r.IntN(32)
+			if i < n {
+				bad |= 1 << i
+			}
+		}
+	}
+	return bad
 }
 
 type vectorFile struct {
@@ -604,6 +640,7 @@ func TestBadArguments(t *testing.T) {
 	nb[3] = MaxMACBlocks + 1
 	expectPanic(t, "CBCMAC", func() { CBCMAC(&b, &k, &msg, &nb, 4) })
 	expectPanic(t, "Run", func() { (&Fused{N: 4, NBlocks: nb}).Run() })
+	expectPanic(t, "Run (chain 2)", func() { (&Fused{N: 4, NBlocks2: nb}).Run() })
 	// n = 0 writes nothing.
 	fillCanary(&b)
 	Encrypt(&b, &k, &b, 0)
@@ -644,5 +681,7 @@ func TestAllocs(t *testing.T) {
 		s.Init(&key)
 		f.Shared = &s
 		check("Fused.Run shared", func() { f.Run() })
+		f.NBlocks2 = nb
+		check("Fused.Run shared, two chains", func() { f.Run() })
 	})
 }

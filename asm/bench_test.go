@@ -80,18 +80,23 @@ func BenchmarkCBCMAC(b *testing.B) {
 }
 
 // benchShapes are the verify shapes of the fused benchmarks: the purchase
-// TAC (Shared parent, no session key, 2 MAC blocks) and a session-key MAC,
-// each also with a parent key per lane (mixed: Parent instead of Shared,
-// one more key schedule).
+// TAC (Shared parent, no session key, 2 MAC blocks), a session-key MAC, and
+// two session-key MACs of 2 blocks each in one lane (a purchase's MAC1 and
+// MAC2: session2, reported per lane, that is per pair of MACs), each also
+// with a parent key per lane (mixed: Parent instead of Shared, one more key
+// schedule).
 var benchShapes = []struct {
 	name    string
 	session bool
 	mixed   bool
+	two     bool
 }{
-	{"tac", false, false},
-	{"session", true, false},
-	{"tac-mixed", false, true},
-	{"session-mixed", true, true},
+	{"tac", false, false, false},
+	{"session", true, false, false},
+	{"session2", true, false, true},
+	{"tac-mixed", false, true, false},
+	{"session-mixed", true, true, false},
+	{"session2-mixed", true, true, true},
 }
 
 func BenchmarkFused(b *testing.B) {
@@ -119,6 +124,11 @@ func BenchmarkFused(b *testing.B) {
 				randBlocks(r, &f.Msg[1])
 				for i := range f.NBlocks {
 					f.NBlocks[i] = 2
+				}
+				if sh.two {
+					randBlocks(r, &f.Msg2[0])
+					randBlocks(r, &f.Msg2[1])
+					f.NBlocks2 = f.NBlocks
 				}
 				b.ReportAllocs()
 				for b.Loop() {
@@ -159,6 +169,9 @@ func BenchmarkFusedPeer(b *testing.B) {
 						c, _ = gmsm4.NewCipher(k)
 					}
 					cipher.NewCBCEncrypter(c, iv).CryptBlocks(out, msg)
+					if sh.two {
+						cipher.NewCBCEncrypter(c, iv).CryptBlocks(out, msg)
+					}
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/txn")
 			})

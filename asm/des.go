@@ -51,7 +51,8 @@ func (k *DESKey) Wipe() {
 //	k     = 3DES(parent_i, Div_i) || 3DES(parent_i, ^Div_i)   // card key, 16 bytes
 //	mk    = 3DES(k, D8_i)           if Session              // session key, 8 bytes
 //	mk    = k[0:8] ^ k[8:16]        otherwise               // TAC key
-//	Out_i = single-DES CBC-MAC under mk of Msg[0]_i .. Msg[NBlocks_i-1]_i, IV = 0
+//	Out_i  = single-DES CBC-MAC under mk of Msg[0]_i .. Msg[NBlocks_i-1]_i, IV = 0
+//	Out2_i = CBC-MAC under mk of Msg2[0]_i .. Msg2[NBlocks2_i-1]_i, IV = 0
 //
 // parent_i is KL = Parent[0][i], KR = Parent[1][i], or the key Shared when
 // it is not nil (one parent for all lanes, the common case of an issuer or
@@ -61,6 +62,13 @@ func (k *DESKey) Wipe() {
 // (ISO 9797-1 method 2); Out holds the full last CBC block and the MAC is its
 // leftmost 4 bytes, Out_i >> 32. A lane with NBlocks_i == 0 yields 0. Every
 // key schedule runs inside the call.
+//
+// The second chain (NBlocks2, Msg2, Out2) is optional: it verifies a second
+// MAC under the same MAC key, for instance MAC1 and MAC2 of one PBOC 3DES
+// purchase (both under its session key), so the key derivation runs once for
+// both. Its padding rules are those of the first chain; a lane with
+// NBlocks2_i == 0 has no second chain and yields Out2_i = 0. It costs
+// nothing when every NBlocks2_i of the lanes < N is 0.
 type DESFused struct {
 	N       int
 	Shared  *DESKey
@@ -71,11 +79,20 @@ type DESFused struct {
 	NBlocks [MaxLanes]uint8
 	Msg     [MaxDESBlocks][MaxLanes]uint64
 	Out     [MaxLanes]uint64
+
+	// NBlocks2, Msg2: an optional second CBC-MAC chain of each lane under
+	// the same MAC key (IV 0, same padding rules); a lane with NBlocks2 == 0
+	// has no second chain and yields Out2 = 0. No cost when every NBlocks2
+	// of lanes < N is 0.
+	NBlocks2 [MaxLanes]uint8
+	Msg2     [MaxDESBlocks][MaxLanes]uint64
+	Out2     [MaxLanes]uint64
 }
 
 // Run computes the pipeline documented on DESFused for lanes 0..f.N-1 and
-// stores the results in f.Out; lanes >= f.N of f.Out are not written. f.N
-// must be in 0..MaxLanes and every f.NBlocks[i], i < f.N, at most
+// stores the results in f.Out and f.Out2 (0 in the lanes without a second
+// chain); lanes >= f.N of f.Out and f.Out2 are not written. f.N must be in
+// 0..MaxLanes and every f.NBlocks[i] and f.NBlocks2[i], i < f.N, at most
 // MaxDESBlocks; other values panic (programmer errors). Run keeps no key
 // material beyond the call (its scratch is wiped); f itself is the caller's
 // to wipe. Every path is constant-time: no branch or memory address depends
@@ -85,7 +102,7 @@ func (f *DESFused) Run() {
 		return
 	}
 	for i := 0; i < f.N; i++ {
-		if f.NBlocks[i] > MaxDESBlocks {
+		if f.NBlocks[i] > MaxDESBlocks || f.NBlocks2[i] > MaxDESBlocks {
 			panic("asm: DES MAC block count above MaxDESBlocks")
 		}
 	}
@@ -104,6 +121,16 @@ func DESImpl() string {
 		return "avx512vbmi"
 	}
 	return "generic"
+}
+
+// desMaxBlocks returns the longest chain of nblocks[:n] (block counts are
+// public).
+func desMaxBlocks(nblocks *[MaxLanes]uint8, n int) int {
+	nb := uint8(0)
+	for _, v := range nblocks[:n] {
+		nb = max(nb, v)
+	}
+	return int(nb)
 }
 
 func desUseAVX512() bool { return impl == implAVX512 && hasDESAVX512 }

@@ -16,10 +16,12 @@ var hasDESAVX512 = hasAVX512GFNI && cpu.X86.HasAVX512VBMI && cpuid.CPU.Supports(
 
 // desFused512 runs DESFused on all 64 lanes and stores the lanes set in
 // mask. shared is nil unless flags&2; d8 is read only if flags&1 (session).
-// nb is the longest MAC chain of lanes < N.
+// nb is the longest MAC chain of lanes < N. The second chain (out2, msg2,
+// nblocks2) runs only if nb2, its longest chain of lanes < N, is not 0;
+// otherwise out2 is not written.
 //
 //go:noescape
-func desFused512(out *[MaxLanes]uint64, shared *[2][desSchedLen]uint32, parent *[2][MaxLanes]uint64, div *[MaxLanes]uint64, d8 *[MaxLanes]uint64, msg *[MaxDESBlocks][MaxLanes]uint64, nblocks *[MaxLanes]uint8, mask uint64, nb int, flags int)
+func desFused512(out *[MaxLanes]uint64, shared *[2][desSchedLen]uint32, parent *[2][MaxLanes]uint64, div *[MaxLanes]uint64, d8 *[MaxLanes]uint64, msg *[MaxDESBlocks][MaxLanes]uint64, nblocks *[MaxLanes]uint8, mask uint64, nb int, flags int, out2 *[MaxLanes]uint64, msg2 *[MaxDESBlocks][MaxLanes]uint64, nblocks2 *[MaxLanes]uint8, nb2 int)
 
 // desSchedule512 expands the 64 parent keys KL = parent[0][i], KR =
 // parent[1][i] into the kernel's schedule layout.
@@ -30,6 +32,7 @@ func desSchedule512(dst *[2][19][8][64]byte, parent *[2][MaxLanes]uint64)
 func desFusedAVX512(f *DESFused) {
 	raceRead(f)
 	raceWrite(&f.Out)
+	raceWrite(&f.Out2)
 	var shared *[2][desSchedLen]uint32
 	flags := 0
 	if f.Shared != nil {
@@ -40,11 +43,12 @@ func desFusedAVX512(f *DESFused) {
 	if f.Session {
 		flags |= 1
 	}
-	nb := uint8(0)
-	for _, v := range f.NBlocks[:f.N] {
-		nb = max(nb, v)
+	nb2 := desMaxBlocks(&f.NBlocks2, f.N)
+	if nb2 == 0 {
+		clear(f.Out2[:f.N])
 	}
-	desFused512(&f.Out, shared, &f.Parent, &f.Div, &f.D8, &f.Msg, &f.NBlocks, laneMask(f.N), int(nb), flags)
+	desFused512(&f.Out, shared, &f.Parent, &f.Div, &f.D8, &f.Msg, &f.NBlocks, laneMask(f.N), desMaxBlocks(&f.NBlocks, f.N), flags,
+		&f.Out2, &f.Msg2, &f.NBlocks2, nb2)
 }
 
 // desScheduleOne fills v with the kernel-layout schedule of key, where the

@@ -11,17 +11,21 @@ import (
 
 // desBenchShapes are the DESFused verify shapes: the purchase TAC (Shared
 // parent, no session key, 3 MAC blocks: 20 bytes + padding) and a session-key
-// MAC1 (Shared parent, session key, 3 blocks).
+// MAC1 (Shared parent, session key, 3 blocks); session2 verifies two MACs
+// of 2 blocks each under one session key (the second chain: MAC1 and MAC2
+// of a purchase).
 var desBenchShapes = []struct {
 	name    string
 	session bool
 	shared  bool
 	blocks  uint8
+	blocks2 uint8
 }{
-	{"tac", false, true, 3},
-	{"tac4", false, true, 4},
-	{"session", true, true, 3},
-	{"session-perlane", true, false, 3},
+	{"tac", false, true, 3, 0},
+	{"tac4", false, true, 4, 0},
+	{"session", true, true, 3, 0},
+	{"session-perlane", true, false, 3, 0},
+	{"session2", true, true, 2, 2},
 }
 
 // benchDESImpls runs fn as impl=<DES path> for every distinct DES path.
@@ -51,6 +55,7 @@ func BenchmarkDESFused(b *testing.B) {
 				randDESFused(r, f, MaxLanes, sh.shared, sh.session)
 				for i := range f.NBlocks {
 					f.NBlocks[i] = sh.blocks
+					f.NBlocks2[i] = sh.blocks2
 				}
 				b.ReportAllocs()
 				for b.Loop() {

@@ -145,19 +145,38 @@ func desFusedGeneric(f *DESFused) {
 			s.mk[j] = s.cl[j] ^ s.cr[j]
 		}
 	}
-	// CBC-MAC: lanes past their block count keep their chain value.
-	nb := uint8(0)
-	for _, v := range f.NBlocks[:f.N] {
-		nb = max(nb, v)
+	s.cbcMAC(&f.Out, f.N, &f.NBlocks, &f.Msg)
+	s.cbcMAC(&f.Out2, f.N, &f.NBlocks2, &f.Msg2)
+	clear(s.kl[:])
+	clear(s.kr[:])
+	clear(s.cl[:])
+	clear(s.cr[:])
+	clear(s.mk[:])
+	clear(s.blk[:])
+	clear(s.c[:])
+	clear(s.l[:])
+	clear(s.r[:])
+}
+
+// cbcMAC runs the single-DES CBC-MAC under the planes s.mk on the lanes
+// i < n, nblocks[i] blocks of msg each, and stores lane i in out[i] (0 for
+// a lane without blocks). Lanes past their block count keep their chain
+// value; with no blocks at all it only zeroes out[:n].
+func (s *desBSState) cbcMAC(out *[MaxLanes]uint64, n int, nblocks *[MaxLanes]uint8, msg *[MaxDESBlocks][MaxLanes]uint64) {
+	nb := desMaxBlocks(nblocks, n)
+	if nb == 0 {
+		clear(out[:n])
+		return
 	}
-	for b := range int(nb) {
+	clear(s.c[:])
+	for b := range nb {
 		var mask uint64
-		for i, v := range f.NBlocks[:f.N] {
+		for i, v := range nblocks[:n] {
 			if int(v) > b {
 				mask |= 1 << (63 - i)
 			}
 		}
-		s.blk = f.Msg[b]
+		s.blk = msg[b]
 		desTranspose(&s.blk)
 		for j := range s.blk {
 			s.blk[j] ^= s.c[j]
@@ -168,16 +187,19 @@ func desFusedGeneric(f *DESFused) {
 		}
 	}
 	desTranspose(&s.c)
-	copy(f.Out[:f.N], s.c[:f.N])
-	clear(s.kl[:])
-	clear(s.kr[:])
-	clear(s.cl[:])
-	clear(s.cr[:])
-	clear(s.mk[:])
-	clear(s.blk[:])
-	clear(s.c[:])
-	clear(s.l[:])
-	clear(s.r[:])
+	copy(out[:n], s.c[:n])
+}
+
+// desMACLane is the single-DES CBC-MAC under mac of the nb blocks of lane i
+// of msg; blk is its scratch.
+func desMACLane(mac *des.Schedule, blk *[8]byte, msg *[MaxDESBlocks][MaxLanes]uint64, nb uint8, i int) uint64 {
+	var c uint64
+	for b := 0; b < int(nb); b++ {
+		putBE(blk, c^msg[b][i])
+		mac.Encrypt(blk, blk)
+		c = getBE(blk)
+	}
+	return c
 }
 
 // desFusedLanes computes DESFused lane after lane on the constant-time
@@ -210,13 +232,8 @@ func desFusedLanes(f *DESFused) {
 			putBE(&blk, getBE((*[8]byte)(key[0:8]))^getBE((*[8]byte)(key[8:16])))
 		}
 		mac.Init(&blk)
-		var c uint64
-		for b := 0; b < int(f.NBlocks[i]); b++ {
-			putBE(&blk, c^f.Msg[b][i])
-			mac.Encrypt(&blk, &blk)
-			c = getBE(&blk)
-		}
-		f.Out[i] = c
+		f.Out[i] = desMACLane(&mac, &blk, &f.Msg, f.NBlocks[i], i)
+		f.Out2[i] = desMACLane(&mac, &blk, &f.Msg2, f.NBlocks2[i], i)
 	}
 	own.Wipe()
 	card.Wipe()

@@ -35,8 +35,9 @@ func refDESMAC(k uint64, msg []uint64) uint64 {
 	return c
 }
 
-// refDESLane computes lane i of f; kl, kr are the parent key halves.
-func refDESLane(f *DESFused, kl, kr uint64, i int) uint64 {
+// refDESLane computes lane i of f, Out and Out2; kl, kr are the parent key
+// halves.
+func refDESLane(f *DESFused, kl, kr uint64, i int) (out, out2 uint64) {
 	cl := ref3DES(kl, kr, f.Div[i])
 	cr := ref3DES(kl, kr, ^f.Div[i])
 	mk := cl ^ cr
@@ -47,5 +48,9 @@ func refDESLane(f *DESFused, kl, kr uint64, i int) uint64 {
 	for b := range msg {
 		msg[b] = f.Msg[b][i]
 	}
-	return refDESMAC(mk, msg)
+	msg2 := make([]uint64, f.NBlocks2[i])
+	for b := range msg2 {
+		msg2[b] = f.Msg2[b][i]
+	}
+	return refDESMAC(mk, msg), refDESMAC(mk, msg2)
 }

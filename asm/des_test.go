@@ -41,7 +41,8 @@ func forEachDESImpl(t *testing.T, fn func(t *testing.T)) {
 	}
 }
 
-func desCanary(i int) uint64 { return 0xc0ffee0000000000 ^ uint64(i)*0x0101 }
+func desCanary(i int) uint64  { return 0xc0ffee0000000000 ^ uint64(i)*0x0101 }
+func desCanary2(i int) uint64 { return 0xdecade0000000000 ^ uint64(i)*0x0101 }
 
 // stdTDES is 3DES under KL||KR with crypto/des (E_KL(D_KR(E_KL(x)))).
 func stdTDES(t testing.TB, kl, kr, x uint64) uint64 {
@@ -79,8 +80,8 @@ func stdDESMAC(t testing.TB, k uint64, msg []uint64) uint64 {
 	return binary.BigEndian.Uint64(buf[len(buf)-8:])
 }
 
-// stdDESLane computes lane i of f with crypto/des.
-func stdDESLane(t testing.TB, f *DESFused, kl, kr uint64, i int) uint64 {
+// stdDESLane computes lane i of f, Out and Out2, with crypto/des.
+func stdDESLane(t testing.TB, f *DESFused, kl, kr uint64, i int) (out, out2 uint64) {
 	cl := stdTDES(t, kl, kr, f.Div[i])
 	cr := stdTDES(t, kl, kr, ^f.Div[i])
 	mk := cl ^ cr
@@ -91,14 +92,21 @@ func stdDESLane(t testing.TB, f *DESFused, kl, kr uint64, i int) uint64 {
 	for b := range msg {
 		msg[b] = f.Msg[b][i]
 	}
-	return stdDESMAC(t, mk, msg)
+	msg2 := make([]uint64, f.NBlocks2[i])
+	for b := range msg2 {
+		msg2[b] = f.Msg2[b][i]
+	}
+	return stdDESMAC(t, mk, msg), stdDESMAC(t, mk, msg2)
 }
 
-// randDESFused fills f with random inputs for n lanes (canaries in Out),
-// ragged block counts 0..MaxDESBlocks (mostly 1..MaxDESBlocks) and, when
-// shared, one parent key for all lanes; it returns that key.
+// randDESFused fills f with random inputs for n lanes (canaries in Out and
+// Out2), ragged block counts 0..MaxDESBlocks (mostly 1..MaxDESBlocks), a
+// second chain of 0..MaxDESBlocks blocks per lane (on one call in four none
+// in any lane) and, when shared, one parent key for all lanes; it returns
+// that key.
 func randDESFused(r *rand.Rand, f *DESFused, n int, shared, session bool) (key [16]byte) {
 	*f = DESFused{N: n, Session: session}
+	second := r.IntN(4) != 0
 	for i := range MaxLanes {
 		f.Parent[0][i], f.Parent[1][i] = r.Uint64(), r.Uint64()
 		f.Div[i], f.D8[i] = r.Uint64(), r.Uint64()
@@ -110,6 +118,13 @@ func randDESFused(r *rand.Rand, f *DESFused, n int, shared, session bool) (key [
 			f.NBlocks[i] = 0
 		}
 		f.Out[i] = desCanary(i)
+		for b := range f.Msg2 {
+			f.Msg2[b][i] = r.Uint64()
+		}
+		if second {
+			f.NBlocks2[i] = uint8(r.IntN(MaxDESBlocks + 1))
+		}
+		f.Out2[i] = desCanary2(i)
 	}
 	if shared {
 		binary.BigEndian.PutUint64(key[0:], r.Uint64())
@@ -134,17 +149,24 @@ func checkDESOut(t *testing.T, f *DESFused, key *[16]byte, std bool) {
 			if f.Out[i] != desCanary(i) {
 				t.Fatalf("lane %d >= n=%d was written", i, f.N)
 			}
+			if f.Out2[i] != desCanary2(i) {
+				t.Fatalf("lane %d >= n=%d of Out2 was written", i, f.N)
+			}
 			continue
 		}
 		kl, kr := laneParent(f, key, i)
-		want := refDESLane(f, kl, kr, i)
+		want, want2 := refDESLane(f, kl, kr, i)
 		if f.Out[i] != want {
 			t.Fatalf("n=%d shared=%v session=%v lane %d (%d blocks): got %016x, reference %016x",
 				f.N, f.Shared != nil, f.Session, i, f.NBlocks[i], f.Out[i], want)
 		}
+		if f.Out2[i] != want2 {
+			t.Fatalf("n=%d shared=%v session=%v lane %d (%d, %d blocks): Out2 %016x, reference %016x",
+				f.N, f.Shared != nil, f.Session, i, f.NBlocks[i], f.NBlocks2[i], f.Out2[i], want2)
+		}
 		if std {
-			if s := stdDESLane(t, f, kl, kr, i); s != want {
-				t.Fatalf("lane %d: reference %016x, crypto/des %016x", i, want, s)
+			if s, s2 := stdDESLane(t, f, kl, kr, i); s != want || s2 != want2 {
+				t.Fatalf("lane %d: reference %016x %016x, crypto/des %016x %016x", i, want, want2, s, s2)
 			}
 		}
 	}
@@ -173,8 +195,11 @@ func TestDESFused(t *testing.T) {
 	})
 }
 
-// TestDESFusedEdges covers all-equal block counts, every lane empty, zero
-// and all-ones inputs, and a second run on the same value (no state kept).
+// TestDESFusedEdges covers all-equal block counts (the second chain
+// MaxDESBlocks-nb blocks: every combination from no first chain with a full
+// second one to the reverse), every lane empty, zero and all-ones inputs,
+// and a second run on the same value (no state kept; Out2 canaries are put
+// back so that a zero second chain must be written again).
 func TestDESFusedEdges(t *testing.T) {
 	forEachDESImpl(t, func(t *testing.T) {
 		r := newRand(t)
@@ -185,9 +210,13 @@ func TestDESFusedEdges(t *testing.T) {
 					key := randDESFused(r, f, n, nb%2 == 0, session)
 					for i := range f.NBlocks {
 						f.NBlocks[i] = uint8(nb)
+						f.NBlocks2[i] = uint8(MaxDESBlocks - nb)
 					}
 					f.Run()
 					checkDESOut(t, f, &key, n == 1)
+					for i := range f.Out2 {
+						f.Out2[i] = desCanary2(i)
+					}
 					f.Run()
 					checkDESOut(t, f, &key, false)
 				}
@@ -198,8 +227,9 @@ func TestDESFusedEdges(t *testing.T) {
 			for i := range MaxLanes {
 				f.Parent[0][i], f.Parent[1][i], f.Div[i], f.D8[i] = v, v, v, v
 				for b := range f.Msg {
-					f.Msg[b][i] = v
+					f.Msg[b][i], f.Msg2[b][i] = v, v
 				}
+				f.NBlocks2[i] = MaxDESBlocks
 			}
 			f.Run()
 			checkDESOut(t, f, &key, true)
@@ -227,6 +257,7 @@ func TestDESFusedKAT(t *testing.T) {
 	kl, kr := mustHex8(t, "73AD54688CEF2934"), mustHex8(t, "B0979857E3C719F1")
 	d8 := mustHex8(t, "1122334400000001")
 	msg := []uint64{mustHex8(t, "0000100006001122"), mustHex8(t, "3344552012022913"), mustHex8(t, "5100800000000000")}
+	msg2 := []uint64{mustHex8(t, "0000100080000000")}
 	forEachDESImpl(t, func(t *testing.T) {
 		for _, session := range []bool{false, true} {
 			var sk DESKey
@@ -237,16 +268,31 @@ func TestDESFusedKAT(t *testing.T) {
 				for b, m := range msg {
 					f.Msg[b][i] = m
 				}
+				// The second chain in the even lanes only.
+				if i%2 == 0 {
+					f.NBlocks2[i] = uint8(len(msg2))
+					for b, m := range msg2 {
+						f.Msg2[b][i] = m
+					}
+				}
+				f.Out2[i] = desCanary2(i)
 			}
 			f.Run()
 			mk := kl ^ kr
 			if session {
 				mk = stdTDES(t, kl, kr, d8)
 			}
-			want := stdDESMAC(t, mk, msg)
+			want, want2 := stdDESMAC(t, mk, msg), stdDESMAC(t, mk, msg2)
 			for i := range MaxLanes {
 				if f.Out[i] != want {
 					t.Fatalf("session=%v lane %d: got %016x, want %016x", session, i, f.Out[i], want)
+				}
+				w2 := want2
+				if i%2 != 0 {
+					w2 = 0
+				}
+				if f.Out2[i] != w2 {
+					t.Fatalf("session=%v lane %d: Out2 %016x, want %016x", session, i, f.Out2[i], w2)
 				}
 			}
 			sk.Wipe()
@@ -266,6 +312,9 @@ func TestDESFusedAllocs(t *testing.T) {
 		f := new(DESFused)
 		for _, shared := range []bool{false, true} {
 			randDESFused(r, f, MaxLanes, shared, true)
+			for i := range f.NBlocks2 {
+				f.NBlocks2[i] = 2
+			}
 			if a := testing.AllocsPerRun(20, f.Run); a != 0 {
 				t.Fatalf("shared=%v: %v allocations per Run, want 0", shared, a)
 			}
@@ -288,9 +337,13 @@ func TestDESFusedPanics(t *testing.T) {
 	f := &DESFused{N: 3}
 	f.NBlocks[2] = MaxDESBlocks + 1
 	mustPanic("NBlocks", func() { f.Run() })
+	f = &DESFused{N: 3}
+	f.NBlocks2[2] = MaxDESBlocks + 1
+	mustPanic("NBlocks2", func() { f.Run() })
 	// A block count above the limit in a lane >= N is ignored.
 	f = &DESFused{N: 2}
 	f.NBlocks[2] = 200
+	f.NBlocks2[2] = 200
 	f.Run()
 	(&DESFused{}).Run() // N == 0 does nothing
 }

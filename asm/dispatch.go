@@ -175,15 +175,17 @@ func CBCMAC(dst *Blocks, k *Keys, msg *[MaxMACBlocks]Blocks, nblocks *[MaxLanes]
 }
 
 // Run computes the fused pipeline documented on Fused for lanes 0..f.N-1 and
-// stores the results in f.Out; lanes >= f.N of f.Out are not written. f.N
-// must be in 0..MaxLanes and every f.NBlocks[i], i < f.N, at most
-// MaxMACBlocks; other values panic. Run keeps no key material beyond the
+// stores the results in f.Out, f.Out2, f.Bad and f.Bad2; lanes >= f.N of
+// f.Out and f.Out2 are not written. f.N must be in 0..MaxLanes and every
+// f.NBlocks[i] and f.NBlocks2[i], i < f.N, at most MaxMACBlocks; other
+// values panic. Run keeps no key material beyond the
 // call (its scratch is wiped); f itself is the caller's to wipe.
 func (f *Fused) Run() {
 	if !checkLanes(f.N) {
 		return
 	}
 	checkBlocks(&f.NBlocks, f.N)
+	checkBlocks(&f.NBlocks2, f.N)
 	switch impl {
 	case implAVX512:
 		fusedAVX512(f) // compares in the kernel
@@ -194,6 +196,7 @@ func (f *Fused) Run() {
 		fusedGeneric(f)
 	}
 	f.Bad = mismatches(&f.Out.W[0], &f.Want, f.N)
+	f.Bad2 = mismatches(&f.Out2.W[0], &f.Want2, f.N)
 }
 
 // mismatches returns the mask of lanes i < n with out[i] != want[i], in

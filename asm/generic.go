@@ -348,5 +348,9 @@ func fusedGeneric(f *Fused) {
 	for j := range s.c {
 		fromPlanes(&f.Out.W[j], &s.c[j], f.N)
 	}
+	macBS(&s, &f.Msg2, &f.NBlocks2, f.N) // no rounds when there is no second chain
+	for j := range s.c {
+		fromPlanes(&f.Out2.W[j], &s.c[j], f.N)
+	}
 	s.wipe()
 }

@@ -258,6 +258,12 @@ func TestKernelFused(t *testing.T) {
 						kRandBlocks(r, &f.Msg[b])
 					}
 					kRandNBlocks(r, &f.NBlocks, n)
+					if r.IntN(2) == 0 {
+						for b := range f.Msg2 {
+							kRandBlocks(r, &f.Msg2[b])
+						}
+						kRandNBlocks(r, &f.NBlocks2, n)
+					}
 					if shared {
 						var key [16]byte
 						for i := range key {
@@ -270,8 +276,10 @@ func TestKernelFused(t *testing.T) {
 					want := *f
 					refFused(&want)
 					kCanaryBlocks(&f.Out)
+					kCanaryBlocks(&f.Out2)
 					ks.fused(f)
 					kCheckBlocks(t, "fused", &f.Out, &want.Out, n)
+					kCheckBlocks(t, "fused chain 2", &f.Out2, &want.Out2, n)
 				}
 			}
 		}
@@ -395,6 +403,10 @@ func BenchmarkKernel(b *testing.B) {
 				name = "fused-session"
 			}
 			run(name, "txn", func() { ks.fused(f) })
+			if session {
+				f.NBlocks2 = nb
+				run("fused-session2", "txn", func() { ks.fused(f) })
+			}
 		}
 	}
 }

@@ -66,14 +66,23 @@ func refFused(f *Fused) {
 			s.Encrypt(&k, &k)
 			s.Init(&k)
 		}
-		var c [16]byte
-		for b := 0; b < int(f.NBlocks[i]); b++ {
-			m := laneBlock(&f.Msg[b], i)
-			for j := range c {
-				c[j] ^= m[j]
-			}
-			s.Encrypt(&c, &c)
-		}
+		c := refChain(&s, &f.Msg, int(f.NBlocks[i]), i)
 		setLaneBlock(&f.Out, i, &c)
+		c = refChain(&s, &f.Msg2, int(f.NBlocks2[i]), i)
+		setLaneBlock(&f.Out2, i, &c)
 	}
+}
+
+// refChain is the CBC-MAC (zero IV) under s of blocks 0..nb-1 of lane i of
+// msg.
+func refChain(s *sm4.Schedule, msg *[MaxMACBlocks]Blocks, nb, i int) [16]byte {
+	var c [16]byte
+	for b := 0; b < nb; b++ {
+		m := laneBlock(&msg[b], i)
+		for j := range c {
+			c[j] ^= m[j]
+		}
+		s.Encrypt(&c, &c)
+	}
+	return c
 }

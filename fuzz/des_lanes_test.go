@@ -9,12 +9,16 @@ import (
 )
 
 // FuzzDESLanes runs the 3DES lanes (every asm path in turn) on fuzzed keys,
-// factors, session inputs and ragged messages, and recomputes each lane with
-// crypto/des. Canary lanes past n catch out-of-bounds writes.
+// factors, session inputs and ragged messages (a second chain when flags&4),
+// and recomputes each lane with crypto/des. Canary lanes past n catch
+// out-of-bounds writes; canaries in the lanes < n of Out2 catch a second
+// chain of no blocks left unwritten.
 func FuzzDESLanes(f *testing.F) {
 	f.Add([]byte{1, 0, 0x01, 0x23, 0x45, 0x67})
 	f.Add([]byte{64, 0xff, 0xde, 0xad, 0xbe, 0xef})
 	f.Add([]byte{23, 0x02, 0x80, 0x00})
+	f.Add([]byte{40, 0x07, 0x13, 0x37, 0x42})
+	f.Add([]byte{5, 0x06, 0x99, 0x01, 0x02, 0x03})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) < 2 {
 			return
@@ -42,6 +46,12 @@ func FuzzDESLanes(f *testing.F) {
 			for b := 0; b < asm.MaxDESBlocks; b++ {
 				base.Msg[b][i] = u64()
 			}
+			if flags&4 != 0 {
+				base.NBlocks2[i] = in.byte() % (asm.MaxDESBlocks + 1)
+				for b := 0; b < asm.MaxDESBlocks; b++ {
+					base.Msg2[b][i] = u64()
+				}
+			}
 		}
 		defer asm.SetImpl(asm.Impl())
 		for _, impl := range asm.Impls() {
@@ -49,12 +59,15 @@ func FuzzDESLanes(f *testing.F) {
 				t.Fatal(err)
 			}
 			fz := base
-			for i := n; i < asm.MaxLanes; i++ {
-				fz.Out[i] = canary
+			for i := range asm.MaxLanes {
+				if i >= n {
+					fz.Out[i] = canary
+				}
+				fz.Out2[i] = canary
 			}
 			fz.Run()
 			for i := n; i < asm.MaxLanes; i++ {
-				if fz.Out[i] != canary {
+				if fz.Out[i] != canary || fz.Out2[i] != canary {
 					t.Fatalf("%s (%s): lane %d of %d written", impl, asm.DESImpl(), i, n)
 				}
 			}
@@ -82,17 +95,23 @@ func FuzzDESLanes(f *testing.F) {
 					}
 				}
 				c, _ := stddes.NewCipher(mk)
-				var st [8]byte
-				for b := 0; b < int(base.NBlocks[i]); b++ {
-					var m [8]byte
-					binary.BigEndian.PutUint64(m[:], base.Msg[b][i])
-					for j := range st {
-						st[j] ^= m[j]
+				mac := func(msg *[asm.MaxDESBlocks][asm.MaxLanes]uint64, nb uint8) uint64 {
+					var st [8]byte
+					for b := 0; b < int(nb); b++ {
+						var m [8]byte
+						binary.BigEndian.PutUint64(m[:], msg[b][i])
+						for j := range st {
+							st[j] ^= m[j]
+						}
+						c.Encrypt(st[:], st[:])
 					}
-					c.Encrypt(st[:], st[:])
+					return binary.BigEndian.Uint64(st[:])
 				}
-				if got := fz.Out[i]; got != binary.BigEndian.Uint64(st[:]) {
-					t.Fatalf("%s (%s) lane %d: %016X, crypto/des %X", impl, asm.DESImpl(), i, got, st)
+				if got, want := fz.Out[i], mac(&base.Msg, base.NBlocks[i]); got != want {
+					t.Fatalf("%s (%s) lane %d: %016X, crypto/des %016X", impl, asm.DESImpl(), i, got, want)
+				}
+				if got, want := fz.Out2[i], mac(&base.Msg2, base.NBlocks2[i]); got != want {
+					t.Fatalf("%s (%s) lane %d: Out2 %016X, crypto/des %016X", impl, asm.DESImpl(), i, got, want)
 				}
 			}
 		}

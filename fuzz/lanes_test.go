@@ -120,6 +120,7 @@ func FuzzLanes(f *testing.F) {
 			shared.Init(&sharedKey)
 		}
 		session := flags&2 != 0
+		two := flags&4 != 0 // a second MAC chain per lane
 
 		defer asm.SetImpl(asm.Impl())
 		for _, impl := range asm.Impls() {
@@ -140,9 +141,22 @@ func FuzzLanes(f *testing.F) {
 			checkCanaries(t, impl+" CBCMAC", &cm, n)
 			// The fused pipeline.
 			fz := asm.Fused{N: n, Shared: shared, Parent: parent, Div: div, Session: session, Sess: sess, NBlocks: nb, Msg: msg}
+			if two {
+				// The second chain of lane i is the message of lane n-1-i.
+				for i := 0; i < n; i++ {
+					fz.NBlocks2[i] = nb[n-1-i]
+					for b := range msg {
+						for j := 0; j < 4; j++ {
+							fz.Msg2[b].W[j][i] = msg[b].W[j][n-1-i]
+						}
+					}
+				}
+			}
 			canaries(&fz.Out, n)
+			canaries(&fz.Out2, n)
 			fz.Run()
 			checkCanaries(t, impl+" Fused", &fz.Out, n)
+			checkCanaries(t, impl+" Fused chain 2", &fz.Out2, n)
 
 			for i := 0; i < n; i++ {
 				k := laneBytes(&keys, i)
@@ -183,22 +197,36 @@ func FuzzLanes(f *testing.F) {
 				if got := laneBytes(&fz.Out, i); got != full {
 					t.Fatalf("%s lane %d: Fused %X, mac.SM4MAC %X", impl, i, got, full)
 				}
+				var full2 [16]byte // zero: no second chain
+				if two {
+					mac.SM4MAC(&full2, &card, nil, raw[n-1-i])
+				}
+				if got := laneBytes(&fz.Out2, i); got != full2 {
+					t.Fatalf("%s lane %d: Fused chain 2 %X, mac.SM4MAC %X", impl, i, got, full2)
+				}
 			}
 			// The compare step: again, expecting the MAC in some lanes and
 			// a MAC one bit off in the others.
-			var wantBad uint64
+			var wantBad, wantBad2 uint64
 			for i := range fz.Want {
 				fz.Want[i] = fz.Out.W[0][i]
+				fz.Want2[i] = fz.Out2.W[0][i]
 				if (i+int(flags>>2))%3 == 0 {
 					fz.Want[i] ^= 1 << (i % 32)
 					if i < n {
 						wantBad |= 1 << i
 					}
 				}
+				if (i+int(flags>>3))%5 == 0 {
+					fz.Want2[i] ^= 1 << (i % 32)
+					if i < n {
+						wantBad2 |= 1 << i
+					}
+				}
 			}
 			fz.Run()
-			if fz.Bad != wantBad {
-				t.Fatalf("%s: Fused.Bad %064b, want %064b", impl, fz.Bad, wantBad)
+			if fz.Bad != wantBad || fz.Bad2 != wantBad2 {
+				t.Fatalf("%s: Fused.Bad %064b, Bad2 %064b, want %064b, %064b", impl, fz.Bad, fz.Bad2, wantBad, wantBad2)
 			}
 		}
 	})

@@ -522,19 +522,10 @@ func chainBlock512(msg string) {
 	}
 }
 
-func genFused512() {
-	fmt.Fprintf(&buf, "// func fused512(out *Blocks, shared *sm4.Schedule, parent *Blocks, div *Blocks, sess *Blocks, msg *[MaxMACBlocks]Blocks, nblocks *[MaxLanes]uint8, mask uint64, want *[MaxLanes]uint32, bad *uint64)\n// Requires: AVX512F, AVX512BW, GFNI\n")
-	fmt.Fprintf(&buf, "TEXT ·fused512(SB), 0, $%d-80\n", scrSize+64)
-	p("MOVQ out+0(FP), DI")
-	p("MOVQ shared+8(FP), SI")
-	p("MOVQ parent+16(FP), BX")
-	p("MOVQ div+24(FP), DX")
-	p("MOVQ sess+32(FP), R8")
-	p("MOVQ msg+40(FP), R11")
-	p("MOVQ nblocks+48(FP), R12")
-	p("KMOVQ mask+56(FP), K1")
-	comment("R9 = min(max(nblocks[lane] for the lanes in mask), MaxMACBlocks).")
-	p("VMOVDQU8.Z (R12), K1, Z0")
+// maxBlocks512 sets dst = min(max(nblocks[lane] for the lanes in K1),
+// MaxMACBlocks), nblocks at (ptr); Z0, Z1 and AX are clobbered.
+func maxBlocks512(ptr, dst string) {
+	p("VMOVDQU8.Z (%s), K1, Z0", ptr)
 	p("VEXTRACTI64X4 $1, Z0, Y1")
 	p("VPMAXUB Y1, Y0, Y0")
 	p("VEXTRACTI128 $1, Y0, X1")
@@ -543,10 +534,83 @@ func genFused512() {
 		p("VPSRLDQ $%d, X0, X1", sh)
 		p("VPMAXUB X1, X0, X0")
 	}
-	p("VPEXTRB $0, X0, R9")
+	p("VPEXTRB $0, X0, %s", dst)
 	p("MOVQ $%d, AX", 4)
-	p("CMPQ R9, AX")
-	p("CMOVQGT AX, R9")
+	p("CMPQ %s, AX", dst)
+	p("CMOVQGT AX, %s", dst)
+}
+
+// macLoop512 emits the CBC blocks BX+1 .. max of a chain under the K' words
+// in the scratch: the cipher output of block BX is in Z0..Z15 (zero before
+// the first block), the message block BX at 1024(R11), the block counts at
+// (R12), the outputs at (DI), the expected MACs at (SI); mismatching lanes
+// are added to K7. The last block wipes the round keys, unless the register
+// keep is not zero (another chain follows); a wiped chain ends at wiped,
+// any other at exit.
+func macLoop512(max, keep, exit, wiped string) {
+	loop := newLabel("f512blk_")
+	mid := newLabel("f512mid_")
+	last := newLabel("f512last_")
+	label(loop)
+	p("CMPQ BX, %s", max)
+	p("JGE %s", exit)
+	p("ADDQ $1024, R11")
+	chainBlock512("R11")
+	p("INCQ BX")
+	p("CMPQ BX, %s", max)
+	p("JNE %s", mid)
+	if keep != "" {
+		p("TESTQ %s, %s", keep, keep)
+		p("JNZ %s", mid)
+	}
+	p("JMP %s", last)
+	label(mid)
+	encLoopK(false)
+	finishMask512("BX", "R12")
+	for g := 0; g < 4; g++ {
+		storeOut512(zgrp(g), "DI", 64*g, fmt.Sprintf("K%d", g+2))
+	}
+	compareOut512()
+	p("JMP %s", loop)
+	label(last)
+	encLoopK(true)
+	finishMask512("BX", "R12")
+	for g := 0; g < 4; g++ {
+		storeOut512(zgrp(g), "DI", 64*g, fmt.Sprintf("K%d", g+2))
+	}
+	compareOut512()
+	comment("Wipe what the last block left: K'_0..K'_3 and the key.")
+	for off := scrK; off < scrK+4*256; off += 64 {
+		p("VMOVDQA64 Z26, %s", mem(off, "R13"))
+	}
+	for off := scrKey; off < scrSize; off += 64 {
+		p("VMOVDQA64 Z26, %s", mem(off, "R13"))
+	}
+	p("JMP %s", wiped)
+}
+
+// zeroCompare512 stores zero to the output lanes (at DI) in K1 whose block
+// count (at R12) is zero and sets K7 to those of them whose expected MAC (at
+// SI) is not zero.
+func zeroCompare512() {
+	zeroLanes512("R12")
+	for g := 0; g < 4; g++ {
+		p("VPCMPUD $4, %s, Z17, K%d, K%d", mem(64*g, "SI"), g+2, g+2)
+	}
+	gatherMask("K7")
+}
+
+func genFused512() {
+	fmt.Fprintf(&buf, "// func fused512(out *Blocks, shared *sm4.Schedule, parent *Blocks, div *Blocks, sess *Blocks, msg *[MaxMACBlocks]Blocks, nblocks *[MaxLanes]uint8, mask uint64, want *[MaxLanes]uint32, bad *uint64, out2 *Blocks, msg2 *[MaxMACBlocks]Blocks, nblocks2 *[MaxLanes]uint8, want2 *[MaxLanes]uint32, bad2 *uint64)\n// Requires: AVX512F, AVX512BW, GFNI\n")
+	fmt.Fprintf(&buf, "TEXT ·fused512(SB), 0, $%d-120\n", scrSize+64)
+	p("MOVQ out+0(FP), DI")
+	p("MOVQ shared+8(FP), SI")
+	p("MOVQ parent+16(FP), BX")
+	p("MOVQ div+24(FP), DX")
+	p("MOVQ sess+32(FP), R8")
+	p("MOVQ msg+40(FP), R11")
+	p("MOVQ nblocks+48(FP), R12")
+	p("KMOVQ mask+56(FP), K1")
 	p("LEAQ 63(SP), R13")
 	p("ANDQ $-64, R13")
 	loadConsts512()
@@ -578,15 +642,26 @@ func genFused512() {
 	}
 
 	label(phase3)
-	comment("First MAC block in lockstep with the final key schedule.")
-	zeroLanes512("R12")
-	comment("K7 collects the lanes whose MAC (word 0 of out) differs from want (at SI).")
+	comment("R9, R8 = the longest chain 1, chain 2 of the lanes in mask. Chain 1 runs")
+	comment("at least one block when chain 2 has any: its first block carries the key schedule.")
+	maxBlocks512("R12", "R9")
+	p("MOVQ nblocks2+96(FP), DX")
+	maxBlocks512("DX", "R8")
+	one := newLabel("f512one_")
+	p("TESTQ R9, R9")
+	p("JNZ %s", one)
+	p("TESTQ R8, R8")
+	p("JZ %s", one)
+	p("MOVQ $1, R9")
+	label(one)
+
+	comment("First MAC block of chain 1 in lockstep with the final key schedule.")
 	p("MOVQ want+64(FP), SI")
-	for g := 0; g < 4; g++ {
-		p("VPCMPUD $4, %s, Z17, K%d, K%d", mem(64*g, "SI"), g+2, g+2)
-	}
-	gatherMask("K7")
+	zeroCompare512()
 	wipe := newLabel("f512wipe_")
+	exit1 := newLabel("f512exit1_")
+	chain2 := newLabel("f512chain2_")
+	done := newLabel("f512done_")
 	p("TESTQ R9, R9")
 	p("JZ %s", wipe)
 	lockstepK("R13", scrKey, "R11", 0)
@@ -596,42 +671,12 @@ func genFused512() {
 		storeOut512(zgrp(g), "DI", 64*g, fmt.Sprintf("K%d", g+2))
 	}
 	compareOut512()
-
-	comment("Remaining MAC blocks; the last one wipes the round keys.")
+	comment("Remaining blocks of chain 1; its last wipes the round keys unless chain 2 follows.")
 	p("MOVQ $1, BX")
-	loop := newLabel("f512blk_")
-	last := newLabel("f512last_")
-	label(loop)
-	p("CMPQ BX, R9")
-	p("JGE %s", wipe)
-	p("ADDQ $1024, R11")
-	chainBlock512("R11")
-	p("INCQ BX")
-	p("CMPQ BX, R9")
-	p("JEQ %s", last)
-	encLoopK(false)
-	finishMask512("BX", "R12")
-	for g := 0; g < 4; g++ {
-		storeOut512(zgrp(g), "DI", 64*g, fmt.Sprintf("K%d", g+2))
-	}
-	compareOut512()
-	p("JMP %s", loop)
-	label(last)
-	encLoopK(true)
-	finishMask512("BX", "R12")
-	for g := 0; g < 4; g++ {
-		storeOut512(zgrp(g), "DI", 64*g, fmt.Sprintf("K%d", g+2))
-	}
-	compareOut512()
-	comment("Wipe what the last block left: K'_0..K'_3 and the key.")
-	for off := scrK; off < scrK+4*256; off += 64 {
-		p("VMOVDQA64 Z26, %s", mem(off, "R13"))
-	}
-	for off := scrKey; off < scrSize; off += 64 {
-		p("VMOVDQA64 Z26, %s", mem(off, "R13"))
-	}
-	done := newLabel("f512done_")
-	p("JMP %s", done)
+	macLoop512("R9", "R8", exit1, chain2)
+	label(exit1)
+	p("TESTQ R8, R8")
+	p("JNZ %s", chain2)
 
 	label(wipe)
 	comment("Wipe the scratch.")
@@ -639,8 +684,27 @@ func genFused512() {
 	for off := 0; off < scrSize; off += 64 {
 		p("VMOVDQA64 Z0, %s", mem(off, "R13"))
 	}
-	label(done)
+
+	label(chain2)
+	comment("Chain 2 under the same round keys, from a zero chaining value.")
 	p("MOVQ bad+72(FP), SI")
+	p("KMOVQ K7, (SI)")
+	p("MOVQ out2+80(FP), DI")
+	p("MOVQ msg2+88(FP), R11")
+	p("SUBQ $1024, R11")
+	p("MOVQ DX, R12")
+	p("MOVQ want2+104(FP), SI")
+	zeroCompare512()
+	p("TESTQ R8, R8")
+	p("JZ %s", done)
+	for i := 0; i < 16; i++ {
+		p("VPXORD %s, %s, %s", z(i), z(i), z(i))
+	}
+	p("XORQ BX, BX")
+	macLoop512("R8", "", done, done)
+
+	label(done)
+	p("MOVQ bad2+112(FP), SI")
 	p("KMOVQ K7, (SI)")
 	comment("Zero the registers.")
 	zeroZMM()

@@ -656,7 +656,10 @@ const (
 	offMsg    = offY + 1024
 	offCap    = offMsg + 4*1024
 	scratchSz = offCap + 1024
-	wipeEnd   = offMsg // sched, k and y are wiped; cap separately
+	// sched, k and y are wiped; cap (the CBC states) separately. msg
+	// holds only the caller's message blocks in IP form (first chain, then
+	// the second one): no key material.
+	wipeEnd = offMsg
 )
 
 func ent(sched, e, j int) string { return fmt.Sprintf("%d(R12)", sched+e*entry+64*j) }
@@ -725,25 +728,12 @@ func zeroAll() {
 
 func emitFused() {
 	frame := scratchSz + 64
-	fmt.Fprintf(&buf, "// func desFused512(out *[64]uint64, shared *[2][152]uint32, parent *[2][64]uint64, div *[64]uint64, d8 *[64]uint64, msg *[4][64]uint64, nblocks *[64]uint8, mask uint64, nb int, flags int)\n")
+	fmt.Fprintf(&buf, "// func desFused512(out *[64]uint64, shared *[2][152]uint32, parent *[2][64]uint64, div *[64]uint64, d8 *[64]uint64, msg *[4][64]uint64, nblocks *[64]uint8, mask uint64, nb int, flags int, out2 *[64]uint64, msg2 *[4][64]uint64, nblocks2 *[64]uint8, nb2 int)\n")
 	fmt.Fprintf(&buf, "// Requires: AVX512F, AVX512BW, AVX512VL, AVX512VBMI, GFNI\n")
-	fmt.Fprintf(&buf, "TEXT ·desFused512(SB), 0, $%d-80\n", frame)
+	fmt.Fprintf(&buf, "TEXT ·desFused512(SB), 0, $%d-112\n", frame)
 	p("LEAQ 63(SP), R12")
 	p("ANDQ $-64, R12")
-	p("MOVQ nb+64(FP), R8")
 	p("MOVQ flags+72(FP), R9")
-	p("MOVQ msg+40(FP), R10")
-	p("MOVQ nblocks+48(FP), R11")
-
-	comment("Message blocks -> expanded IP halves.")
-	for b := 0; b < 4; b++ {
-		p("CMPQ R8, $%d", b+1)
-		p("JLT msgdone")
-		p("LEAQ %d(R10), AX", 512*b)
-		loadConvIn("AX")
-		storeRegs(offMsg+1024*b, 16)
-	}
-	label("msgdone")
 
 	comment("Diversification factor.")
 	p("MOVQ div+24(FP), AX")
@@ -808,45 +798,71 @@ func emitFused() {
 	p("LEAQ %d(R12), DI", offSched0)
 	p("CALL desSched<>(SB)")
 
-	comment("CBC-MAC; the state of lane i is captured after NBlocks[i] blocks.")
-	p("VPXORQ Z16, Z16, Z16")
-	for j := 0; j < 16; j++ {
-		p("VMOVDQU64 Z16, %d(R12)", offCap+64*j)
+	// The two chains share the MAC key schedule at offSched0 and the
+	// message area; the second one runs only if nb2 > 0.
+	chains := []struct{ out, msg, nblocks, nb string }{
+		{"out+0(FP)", "msg+40(FP)", "nblocks+48(FP)", "nb+64(FP)"},
+		{"out2+80(FP)", "msg2+88(FP)", "nblocks2+96(FP)", "nb2+104(FP)"},
 	}
-	for b := 0; b < 4; b++ {
-		p("CMPQ R8, $%d", b+1)
-		p("JLT macdone")
-		m := offMsg + 1024*b
-		if b == 0 {
-			for j := 0; j < 8; j++ {
-				p("VMOVDQU64 %d(R12), %s", m+64*j, z(j))
-				p("VMOVDQU64 %d(R12), %s", m+512+64*j, z(8+j))
-				p("VPXORQ %s, %s, %s", ent(offSched0, 0, j), z(8+j), z(8+j))
-			}
-		} else {
-			for j := 0; j < 8; j++ {
-				p("VPXORQ %s, %s, %s", ent(offSched0, 18, j), z(j), z(16+j))
-				p("VPXORQ %d(R12), %s, %s", m+64*j, z(8+j), z(j))
-				p("VPXORQ %d(R12), %s, %s", m+512+64*j, z(16+j), z(8+j))
-			}
+	for c, ch := range chains {
+		comment("Chain %d: message blocks -> expanded IP halves.", c+1)
+		p("MOVQ %s, R8", ch.nb)
+		if c > 0 {
+			p("TESTQ R8, R8")
+			p("JZ chainsdone")
 		}
-		callRounds(offSched0, false)
-		p("VMOVDQU8 (R11), Z16")
-		p("VPCMPEQB desnb<>+%d(SB), Z16, K1", 64*b)
-		for j := 0; j < 8; j++ {
-			p("VMOVDQU8 %s, K1, %d(R12)", z(8+j), offCap+64*j)
-			p("VPXORQ %s, %s, %s", ent(offSched0, 17, j), z(j), z(16+j))
-			p("VMOVDQU8 %s, K1, %d(R12)", z(16+j), offCap+512+64*j)
+		p("MOVQ %s, R10", ch.msg)
+		p("MOVQ %s, R11", ch.nblocks)
+		for b := 0; b < 4; b++ {
+			p("CMPQ R8, $%d", b+1)
+			p("JLT msgdone%d", c)
+			p("LEAQ %d(R10), AX", 512*b)
+			loadConvIn("AX")
+			storeRegs(offMsg+1024*b, 16)
 		}
-	}
-	label("macdone")
+		label(fmt.Sprintf("msgdone%d", c))
 
-	comment("Output: FP, transpose, store lanes < N.")
-	loadRegs(offCap, 16)
-	p("MOVQ mask+56(FP), AX")
-	p("KMOVQ AX, K2")
-	p("MOVQ out+0(FP), AX")
-	convOutStore("AX")
+		comment("Chain %d: CBC-MAC; the state of lane i is captured after its block count.", c+1)
+		p("VPXORQ Z16, Z16, Z16")
+		for j := 0; j < 16; j++ {
+			p("VMOVDQU64 Z16, %d(R12)", offCap+64*j)
+		}
+		for b := 0; b < 4; b++ {
+			p("CMPQ R8, $%d", b+1)
+			p("JLT macdone%d", c)
+			m := offMsg + 1024*b
+			if b == 0 {
+				for j := 0; j < 8; j++ {
+					p("VMOVDQU64 %d(R12), %s", m+64*j, z(j))
+					p("VMOVDQU64 %d(R12), %s", m+512+64*j, z(8+j))
+					p("VPXORQ %s, %s, %s", ent(offSched0, 0, j), z(8+j), z(8+j))
+				}
+			} else {
+				for j := 0; j < 8; j++ {
+					p("VPXORQ %s, %s, %s", ent(offSched0, 18, j), z(j), z(16+j))
+					p("VPXORQ %d(R12), %s, %s", m+64*j, z(8+j), z(j))
+					p("VPXORQ %d(R12), %s, %s", m+512+64*j, z(16+j), z(8+j))
+				}
+			}
+			callRounds(offSched0, false)
+			p("VMOVDQU8 (R11), Z16")
+			p("VPCMPEQB desnb<>+%d(SB), Z16, K1", 64*b)
+			for j := 0; j < 8; j++ {
+				p("VMOVDQU8 %s, K1, %d(R12)", z(8+j), offCap+64*j)
+				p("VPXORQ %s, %s, %s", ent(offSched0, 17, j), z(j), z(16+j))
+				p("VMOVDQU8 %s, K1, %d(R12)", z(16+j), offCap+512+64*j)
+			}
+		}
+		label(fmt.Sprintf("macdone%d", c))
+
+		comment("Chain %d output: FP, transpose, store lanes < N.", c+1)
+		loadRegs(offCap, 16)
+		p("MOVQ mask+56(FP), AX")
+		p("KMOVQ AX, K2")
+		p("MOVQ %s, AX", ch.out)
+		convOutStore("AX")
+	}
+	label("chainsdone")
 
 	comment("Wipe the key material in the scratch and the registers.")
 	p("VPXORQ Z31, Z31, Z31")
