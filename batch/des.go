@@ -78,19 +78,23 @@ func desLanesFit(p *mac.Profile) bool {
 
 // desBatch is one asm.DESFused call being filled. The destination of lane
 // l is kept beside it: record idx[l], field field[l], expected MAC want[l]
-// (big-endian word).
+// (big-endian word), and for session lanes the field of the second chain,
+// field2[l] (0: none, and want2[l] = 0, which its empty chain matches), with
+// its expected MAC want2[l].
 type desBatch struct {
 	f   asm.DESFused
 	pid uint64 // shared batches: the parent bound to it, 0 = free
 	// pk is the parent key of a shared batch, scheduled (f.Shared = &pk
 	// while bound). It is a copy: the cache entry it came from may be
 	// refilled before the batch runs.
-	pk    asm.DESKey
-	pkl   uint64 // pk's halves as big-endian words, for moveToMixed
-	pkr   uint64
-	want  [asm.MaxLanes]uint32
-	idx   [asm.MaxLanes]int32
-	field [asm.MaxLanes]Field
+	pk     asm.DESKey
+	pkl    uint64 // pk's halves as big-endian words, for moveToMixed
+	pkr    uint64
+	want   [asm.MaxLanes]uint32
+	want2  [asm.MaxLanes]uint32
+	idx    [asm.MaxLanes]int32
+	field  [asm.MaxLanes]Field
+	field2 [asm.MaxLanes]Field
 }
 
 // desGroup holds the 3DES batches of one pipeline shape: with session key
@@ -143,14 +147,23 @@ func (w *worker) recordDES(i int, r *Record, fields Field, sk, tk *master, fs []
 	if sk != nil {
 		par := w.desParentOf(sk, fs)
 		d8 := sessionD8(r)
-		for _, f := range [...]Field{FieldMAC1, FieldMAC2, FieldMAC3} {
-			if fields&f == 0 {
-				continue
-			}
+		// Two session MACs per lane, as for SM4 (record).
+		for sf := fields & sessionFields; sf != 0; {
+			f := sf & -sf
+			sf &^= f
+			f2 := sf & -sf
+			sf &^= f2
 			b, l := w.desLane(&w.dsess, &par)
 			b.f.Div[l] = y
 			b.f.D8[l] = d8
 			b.f.NBlocks[l] = r.encodeDES(&b.f.Msg, l, f, t, w.padAlways)
+			b.field2[l] = f2
+			if f2 == 0 {
+				b.f.NBlocks2[l], b.want2[l] = 0, 0
+			} else {
+				b.f.NBlocks2[l] = r.encodeDES(&b.f.Msg2, l, f2, t, w.padAlways)
+				b.want2[l] = be32(r.want(f2)[:])
+			}
 			w.commitDES(b, l, int32(i), f, r.want(f))
 		}
 	}
@@ -340,21 +353,32 @@ func (w *worker) runDES(b *desBatch) {
 	}
 	b.f.Run()
 	w.desLanes += uint64(n)
-	out := &b.f.Out
-	var bad uint64
-	for i := range out {
-		x := uint32(out[i]>>32) ^ b.want[i]
-		bad |= uint64((x|-x)>>31) << i
-	}
-	bad &= 1<<uint(n) - 1 // all ones for n == 64
-	for bad != 0 {
+	mask := uint64(1)<<uint(n) - 1 // all ones for n == 64
+	for bad := desMismatches(&b.f.Out, &b.want) & mask; bad != 0; bad &= bad - 1 {
 		i := bits.TrailingZeros64(bad) & (asm.MaxLanes - 1)
-		bad &= bad - 1
 		res := &w.results[b.idx[i]]
 		res.Status = StatusMismatch
 		res.Fields |= b.field[i]
 	}
+	// Lanes without a second chain expect 0 from it and never mismatch.
+	for bad := desMismatches(&b.f.Out2, &b.want2) & mask; bad != 0; bad &= bad - 1 {
+		i := bits.TrailingZeros64(bad) & (asm.MaxLanes - 1)
+		res := &w.results[b.idx[i]]
+		res.Status = StatusMismatch
+		res.Fields |= b.field2[i]
+	}
 	b.f.N = 0
+}
+
+// desMismatches returns the mask of the lanes whose MAC (the left 4 bytes
+// of out) differs from want, in constant time.
+func desMismatches(out *[asm.MaxLanes]uint64, want *[asm.MaxLanes]uint32) uint64 {
+	var bad uint64
+	for i := range out {
+		x := uint32(out[i]>>32) ^ want[i]
+		bad |= uint64((x|-x)>>31) << i
+	}
+	return bad
 }
 
 // moveToMixedDES moves every lane of shared batch s into the mixed batch,
@@ -372,6 +396,12 @@ func (w *worker) moveToMixedDES(g *desGroup, s *desBatch) {
 		for k := 0; k < int(nb) && k < asm.MaxDESBlocks; k++ {
 			m.f.Msg[k][d] = s.f.Msg[k][l]
 		}
+		nb2 := s.f.NBlocks2[l]
+		m.f.NBlocks2[d] = nb2
+		for k := 0; k < int(nb2) && k < asm.MaxDESBlocks; k++ {
+			m.f.Msg2[k][d] = s.f.Msg2[k][l]
+		}
+		m.want2[d], m.field2[d] = s.want2[l], s.field2[l]
 		m.want[d], m.idx[d], m.field[d] = s.want[l], s.idx[l], s.field[l]
 		m.f.N = d + 1
 		if m.f.N == asm.MaxLanes {

@@ -57,14 +57,16 @@ type parentRef struct {
 
 // laneBatch is one asm.Fused call being filled (the expected MAC of lane l
 // in f.Want[l]). The destination of lane l is kept beside it: record
-// idx[l], field field[l].
+// idx[l], field field[l], and for session lanes the field of its second
+// chain, field2[l] (0: none; its expected MAC in f.Want2[l]).
 type laneBatch struct {
-	f     asm.Fused
-	pid   uint64 // shared batches: the parent bound to it, 0 = free
-	pkey  [16]byte
-	sched sm4.Schedule
-	idx   [asm.MaxLanes]int32
-	field [asm.MaxLanes]Field
+	f      asm.Fused
+	pid    uint64 // shared batches: the parent bound to it, 0 = free
+	pkey   [16]byte
+	sched  sm4.Schedule
+	idx    [asm.MaxLanes]int32
+	field  [asm.MaxLanes]Field
+	field2 [asm.MaxLanes]Field
 }
 
 // laneGroup holds the batches of one pipeline shape: with session key (MAC1,
@@ -182,7 +184,7 @@ func (w *worker) wipe() {
 // 0 or 1, whose lanes go to the shared batch b. Such records differ from
 // the one that set the route only in data fields, of which only the date
 // and time need checking, so they skip validation, key lookup and batch
-// choice. The route lasts until the batches are flushed (end of a chunk).
+// choice. The route lasts until the batches are flushed (end of the job).
 // 3DES records of the same description (TAC key of level 1) have a route
 // too, to the shared 3DES batch db (see fillTACDES).
 type fastRoute struct {
@@ -200,7 +202,10 @@ func header(r *Record) uint64 {
 }
 
 // chunk verifies records lo..hi-1 of the job (parsing their lines first
-// when streaming).
+// when streaming). Lanes may stay queued after it returns, their results
+// still to be completed: finish runs them when the worker leaves the job.
+// (Running them at every chunk's end would leave a partial kernel call per
+// batch in use per chunk, about a tenth more calls on mixed files.)
 func (w *worker) chunk(j *job, lo, hi int) {
 	w.results = j.results
 	w.desOn = w.useDES()
@@ -229,10 +234,17 @@ func (w *worker) chunk(j *job, lo, hi int) {
 			i++
 		}
 	}
-	w.flush(&w.sess)
-	w.flush(&w.tac)
-	w.flushDES(&w.dsess)
-	w.flushDES(&w.dtac)
+}
+
+// finish runs every queued lane of the job, completing the results of the
+// worker's chunks, and unbinds the batches.
+func (w *worker) finish() {
+	if w.results != nil {
+		w.flush(&w.sess)
+		w.flush(&w.tac)
+		w.flushDES(&w.dsess)
+		w.flushDES(&w.dtac)
+	}
 	w.fast = fastRoute{}
 	w.results = nil
 }
@@ -382,14 +394,19 @@ func (w *worker) record(i int, r *Record, res *Result) {
 	if sk != nil {
 		par := w.parent(sk, fs)
 		sess := sessionWords(w.sessRule, r)
-		for _, f := range [...]Field{FieldMAC1, FieldMAC2, FieldMAC3} {
-			if fields&f == 0 {
-				continue
-			}
+		// The session MACs share the session key: two per lane (MAC1
+		// and MAC2 as the lane's two chains), a third (MAC3) in a lane
+		// of its own.
+		for sf := fields & sessionFields; sf != 0; {
+			f := sf & -sf
+			sf &^= f
+			f2 := sf & -sf
+			sf &^= f2
 			b, l := w.lane(&w.sess, &par)
 			b.setDiv(l, sk, fs)
 			setLaneW(&b.f.Sess, l, &sess)
-			b.f.NBlocks[l] = r.encodeLane(&b.f.Msg, l, f, t)
+			b.f.NBlocks[l&(asm.MaxLanes-1)] = r.encodeLane(&b.f.Msg, l, f, t)
+			b.setSecond(l, r, f2, t)
 			w.commit(b, l, int32(i), f, r.want(f))
 		}
 	}
@@ -408,6 +425,21 @@ func (w *worker) record(i int, r *Record, res *Result) {
 		b.f.NBlocks[l] = r.encodeLane(&b.f.Msg, l, FieldTAC, t)
 		w.commit(b, l, int32(i), FieldTAC, &r.TAC)
 	}
+}
+
+// setSecond sets lane l's second chain to field f2 of r, or to none when
+// f2 is 0 (no blocks, and an expected MAC of 0, which the empty chain's
+// output of 0 matches).
+func (b *laneBatch) setSecond(l int, r *Record, f2 Field, t uint32) {
+	l &= asm.MaxLanes - 1
+	b.field2[l] = f2
+	if f2 == 0 {
+		b.f.NBlocks2[l] = 0
+		b.f.Want2[l] = 0
+		return
+	}
+	b.f.NBlocks2[l] = r.encodeLane(&b.f.Msg2, l, f2, t)
+	b.f.Want2[l] = be32(r.want(f2)[:])
 }
 
 // setDiv sets lane l's input block of the card-level diversification under
@@ -697,13 +729,18 @@ func (w *worker) runBatch(b *laneBatch) {
 		return
 	}
 	b.f.Run()
-	bad := b.f.Bad
-	for bad != 0 {
+	for bad := b.f.Bad; bad != 0; bad &= bad - 1 {
 		i := bits.TrailingZeros64(bad) & (asm.MaxLanes - 1)
-		bad &= bad - 1
 		res := &w.results[b.idx[i]]
 		res.Status = StatusMismatch
 		res.Fields |= b.field[i]
+	}
+	// Lanes without a second chain expect 0 from it and never mismatch.
+	for bad := b.f.Bad2; bad != 0; bad &= bad - 1 {
+		i := bits.TrailingZeros64(bad) & (asm.MaxLanes - 1)
+		res := &w.results[b.idx[i]]
+		res.Status = StatusMismatch
+		res.Fields |= b.field2[i]
 	}
 	b.f.N = 0
 }
@@ -724,6 +761,12 @@ func (w *worker) moveToMixed(g *laneGroup, s *laneBatch) {
 		for k := 0; k < nb; k++ {
 			copyLane(&m.f.Msg[k], d, &s.f.Msg[k], l)
 		}
+		nb2 := int(s.f.NBlocks2[l])
+		m.f.NBlocks2[d] = uint8(nb2)
+		for k := 0; k < nb2; k++ {
+			copyLane(&m.f.Msg2[k], d, &s.f.Msg2[k], l)
+		}
+		m.f.Want2[d], m.field2[d] = s.f.Want2[l], s.field2[l]
 		m.f.Want[d], m.idx[d], m.field[d] = s.f.Want[l], s.idx[l], s.field[l]
 		m.f.N = d + 1
 		if m.f.N == asm.MaxLanes {

@@ -258,9 +258,10 @@ func (v *Verifier) run(ctx context.Context, records []Record, results []Result, 
 }
 
 // runJob takes chunks of the current job until none is left or the job is
-// cancelled.
+// cancelled, then runs the worker's pending lanes.
 func (v *Verifier) runJob(w *worker) {
 	j := &v.job
+	defer w.finish()
 	for {
 		if j.done != nil {
 			select {
