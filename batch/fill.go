@@ -22,6 +22,9 @@ type tacFill struct {
 	hdr, nf, present uint32
 	t                uint32 // the type byte << 24
 	div0             [4]uint32
+	// transpose selects the loads of fillTAC512: plain loads and a
+	// transpose rather than gathers (fillTranspose).
+	transpose uint32
 	// maxDay[m&31] is maxDayBCD[m] for the BCD months m 0x01..0x12, 0
 	// elsewhere; months above 0x12 are refused separately.
 	maxDay [32]uint32
@@ -36,6 +39,10 @@ func (a *tacFill) set(b *laneBatch, fr *fastRoute) {
 	a.present = uint32(fr.hdr>>40) & 0xff
 	a.t = fr.t << 24
 	a.div0 = fr.m.div0w
+	a.transpose = 0
+	if fillTranspose {
+		a.transpose = 1
+	}
 	for m := 1; m <= 0x12; m++ {
 		a.maxDay[m&31] = uint32(maxDayBCD[m])
 	}
@@ -67,3 +74,14 @@ func (w *worker) fillVec(b *laneBatch, records []Record, base int) int {
 var _ [0]struct{} = [unsafe.Offsetof(Record{}.Time) - unsafe.Offsetof(Record{}.Terminal) - 14]struct{}{}
 var _ [0]struct{} = [unsafe.Offsetof(Record{}.Date) - unsafe.Offsetof(Record{}.Terminal) - 10]struct{}{}
 var _ [0]struct{} = [unsafe.Offsetof(Record{}.TermSeq) - unsafe.Offsetof(Record{}.Terminal) - 6]struct{}{}
+
+// The transposed path of fillTAC512 reads each record through three
+// windows: A, 32 bytes from Amount (Amount, Terminal-1 .. Time+4); B, the
+// first 16 bytes (the header, NFactors, the first factor); C, 16 bytes from
+// Present (Present, TAC), inside the record. A negative length (a window
+// that misses a field) breaks the build.
+var _ [unsafe.Offsetof(Record{}.Amount) + 32 - unsafe.Offsetof(Record{}.Time) - 5]struct{}
+var _ [unsafe.Offsetof(Record{}.Terminal) - 1 - unsafe.Offsetof(Record{}.Amount)]struct{}
+var _ [16 - unsafe.Offsetof(Record{}.Factors) - 8]struct{}
+var _ [unsafe.Offsetof(Record{}.Present) + 16 - unsafe.Offsetof(Record{}.TAC) - 4]struct{}
+var _ [unsafe.Sizeof(Record{}) - unsafe.Offsetof(Record{}.Present) - 16]struct{}

@@ -5,7 +5,10 @@
 
 // fillTAC512: the fast-route filler of engine.go (fillTAC) in AVX-512, 16
 // records per step. Each record field is fetched for 16 records at once by
-// a gather (indices i*sizeof(Record)); the TAC message words are
+// a gather (indices i*sizeof(Record)), or, when a.transpose is set (CPUs
+// whose gathers are slow), by three plain loads per record assembled into
+// one row of the 12 words needed (VPERMB) and a 16x16 transpose of the
+// rows; the TAC message words are
 // unaligned big-endian loads over the contiguous run Terminal, TermSeq,
 // Date, Time (fill.go checks the layout at compile time). The checks of
 // fillTAC (route header, BCD date and time) give a 16-bit pass mask; the
@@ -52,6 +55,32 @@ DATA filliota<>+48(SB)/8, $0x0000000d0000000c
 DATA filliota<>+56(SB)/8, $0x0000000f0000000e
 GLOBL filliota<>(SB), RODATA|NOPTR, $64
 
+// The transposed path's row of a record: bytes 0..31 from Amount, 32..47
+// from the record's start, 48..63 from Present (windows A, B, C; fill.go
+// checks at compile time that they hold the fields). VPERMB with this
+// index puts in word k of the row the word that gather k would fetch: the
+// header, NFactors, Present, the two factor words, Amount, the five
+// message words and the TAC (words 12..15 unused).
+#define fillA(off) ((off)-Record_Amount)
+#define fillB(off) (32+(off))
+#define fillC(off) (48+(off)-Record_Present)
+#define fillW(b) ((b) | ((b)+1)<<8 | ((b)+2)<<16 | ((b)+3)<<24)
+DATA fillperm<>+0(SB)/4, $fillW(fillB(Record_Kind))
+DATA fillperm<>+4(SB)/4, $fillW(fillB(Record_NFactors))
+DATA fillperm<>+8(SB)/4, $fillW(fillC(Record_Present))
+DATA fillperm<>+12(SB)/4, $fillW(fillB(Record_Factors))
+DATA fillperm<>+16(SB)/4, $fillW(fillB(Record_Factors+4))
+DATA fillperm<>+20(SB)/4, $fillW(fillA(Record_Amount))
+DATA fillperm<>+24(SB)/4, $fillW(fillA(Record_Terminal-1))
+DATA fillperm<>+28(SB)/4, $fillW(fillA(Record_Terminal+3))
+DATA fillperm<>+32(SB)/4, $fillW(fillA(Record_TermSeq+1))
+DATA fillperm<>+36(SB)/4, $fillW(fillA(Record_Date+1))
+DATA fillperm<>+40(SB)/4, $fillW(fillA(Record_Time+1))
+DATA fillperm<>+44(SB)/4, $fillW(fillC(Record_TAC))
+DATA fillperm<>+48(SB)/8, $0
+DATA fillperm<>+56(SB)/8, $0
+GLOBL fillperm<>(SB), RODATA|NOPTR, $64
+
 // 32-bit constants, broadcast.
 #define cNibble 0  // 0x88888888: the top bit of every nibble
 #define cHour 4    // 0x005c2020: hh+0x5c, mm+0x20, ss+0x20 carry into bit 7 when too large
@@ -86,28 +115,7 @@ TEXT ·fillTAC512(SB), NOSPLIT, $0-48
 	MOVQ recs+8(FP), SI
 	MOVQ n+16(FP), CX
 	MOVQ lane+24(FP), DX
-	MOVQ base+32(FP), BX
 	XORQ AX, AX
-	VMOVDQU64 fillstride<>(SB), Z31
-	VMOVDQU64 fillbswap<>(SB), Z30
-	VPBROADCASTD BX, Z29
-	VPADDD filliota<>(SB), Z29, Z29
-	VMOVDQU64 tacFill_maxDay(R8), Z28
-	VMOVDQU64 tacFill_maxDay+64(R8), Z27
-	VPBROADCASTD tacFill_hdr(R8), Z26
-	VPBROADCASTD tacFill_nf(R8), Z25
-	VPBROADCASTD tacFill_present(R8), Z24
-	VPBROADCASTD tacFill_t(R8), Z23
-	MOVL $0x02, BX
-	VPBROADCASTB BX, X22
-	MOVL $const_FieldTAC, BX
-	VPBROADCASTB BX, X21
-	VPXORD Z20, Z20, Z20
-	// A key of level 0: every lane's diversification input is div0.
-	VPBROADCASTD tacFill_div0+0(R8), Z12
-	VPBROADCASTD tacFill_div0+4(R8), Z13
-	VPBROADCASTD tacFill_div0+8(R8), Z14
-	VPBROADCASTD tacFill_div0+12(R8), Z15
 
 loop:
 	TESTQ CX, CX
@@ -121,6 +129,207 @@ loop:
 	BZHIL   BX, R9, R9
 	KMOVW   R9, K1
 
+	CMPL tacFill_transpose(R8), $0
+	JEQ  consts
+	// Row r (Zr) from record r, or from record 0 past the last record.
+	VMOVDQU64 fillperm<>(SB), Z31
+	MOVQ SI, R10
+	VMOVDQU32 Record_Amount(R10), Y0
+	VINSERTI32X4 $2, (R10), Z0, Z0
+	VINSERTI32X4 $3, Record_Present(R10), Z0, Z0
+	VPERMB Z0, Z31, Z0
+	LEAQ (1*Record__size)(SI), R10
+	CMPQ CX, $2
+	CMOVQLT SI, R10
+	VMOVDQU32 Record_Amount(R10), Y1
+	VINSERTI32X4 $2, (R10), Z1, Z1
+	VINSERTI32X4 $3, Record_Present(R10), Z1, Z1
+	VPERMB Z1, Z31, Z1
+	LEAQ (2*Record__size)(SI), R10
+	CMPQ CX, $3
+	CMOVQLT SI, R10
+	VMOVDQU32 Record_Amount(R10), Y2
+	VINSERTI32X4 $2, (R10), Z2, Z2
+	VINSERTI32X4 $3, Record_Present(R10), Z2, Z2
+	VPERMB Z2, Z31, Z2
+	LEAQ (3*Record__size)(SI), R10
+	CMPQ CX, $4
+	CMOVQLT SI, R10
+	VMOVDQU32 Record_Amount(R10), Y3
+	VINSERTI32X4 $2, (R10), Z3, Z3
+	VINSERTI32X4 $3, Record_Present(R10), Z3, Z3
+	VPERMB Z3, Z31, Z3
+	LEAQ (4*Record__size)(SI), R10
+	CMPQ CX, $5
+	CMOVQLT SI, R10
+	VMOVDQU32 Record_Amount(R10), Y4
+	VINSERTI32X4 $2, (R10), Z4, Z4
+	VINSERTI32X4 $3, Record_Present(R10), Z4, Z4
+	VPERMB Z4, Z31, Z4
+	LEAQ (5*Record__size)(SI), R10
+	CMPQ CX, $6
+	CMOVQLT SI, R10
+	VMOVDQU32 Record_Amount(R10), Y5
+	VINSERTI32X4 $2, (R10), Z5, Z5
+	VINSERTI32X4 $3, Record_Present(R10), Z5, Z5
+	VPERMB Z5, Z31, Z5
+	LEAQ (6*Record__size)(SI), R10
+	CMPQ CX, $7
+	CMOVQLT SI, R10
+	VMOVDQU32 Record_Amount(R10), Y6
+	VINSERTI32X4 $2, (R10), Z6, Z6
+	VINSERTI32X4 $3, Record_Present(R10), Z6, Z6
+	VPERMB Z6, Z31, Z6
+	LEAQ (7*Record__size)(SI), R10
+	CMPQ CX, $8
+	CMOVQLT SI, R10
+	VMOVDQU32 Record_Amount(R10), Y7
+	VINSERTI32X4 $2, (R10), Z7, Z7
+	VINSERTI32X4 $3, Record_Present(R10), Z7, Z7
+	VPERMB Z7, Z31, Z7
+	LEAQ (8*Record__size)(SI), R10
+	CMPQ CX, $9
+	CMOVQLT SI, R10
+	VMOVDQU32 Record_Amount(R10), Y8
+	VINSERTI32X4 $2, (R10), Z8, Z8
+	VINSERTI32X4 $3, Record_Present(R10), Z8, Z8
+	VPERMB Z8, Z31, Z8
+	LEAQ (9*Record__size)(SI), R10
+	CMPQ CX, $10
+	CMOVQLT SI, R10
+	VMOVDQU32 Record_Amount(R10), Y9
+	VINSERTI32X4 $2, (R10), Z9, Z9
+	VINSERTI32X4 $3, Record_Present(R10), Z9, Z9
+	VPERMB Z9, Z31, Z9
+	LEAQ (10*Record__size)(SI), R10
+	CMPQ CX, $11
+	CMOVQLT SI, R10
+	VMOVDQU32 Record_Amount(R10), Y10
+	VINSERTI32X4 $2, (R10), Z10, Z10
+	VINSERTI32X4 $3, Record_Present(R10), Z10, Z10
+	VPERMB Z10, Z31, Z10
+	LEAQ (11*Record__size)(SI), R10
+	CMPQ CX, $12
+	CMOVQLT SI, R10
+	VMOVDQU32 Record_Amount(R10), Y11
+	VINSERTI32X4 $2, (R10), Z11, Z11
+	VINSERTI32X4 $3, Record_Present(R10), Z11, Z11
+	VPERMB Z11, Z31, Z11
+	LEAQ (12*Record__size)(SI), R10
+	CMPQ CX, $13
+	CMOVQLT SI, R10
+	VMOVDQU32 Record_Amount(R10), Y12
+	VINSERTI32X4 $2, (R10), Z12, Z12
+	VINSERTI32X4 $3, Record_Present(R10), Z12, Z12
+	VPERMB Z12, Z31, Z12
+	LEAQ (13*Record__size)(SI), R10
+	CMPQ CX, $14
+	CMOVQLT SI, R10
+	VMOVDQU32 Record_Amount(R10), Y13
+	VINSERTI32X4 $2, (R10), Z13, Z13
+	VINSERTI32X4 $3, Record_Present(R10), Z13, Z13
+	VPERMB Z13, Z31, Z13
+	LEAQ (14*Record__size)(SI), R10
+	CMPQ CX, $15
+	CMOVQLT SI, R10
+	VMOVDQU32 Record_Amount(R10), Y14
+	VINSERTI32X4 $2, (R10), Z14, Z14
+	VINSERTI32X4 $3, Record_Present(R10), Z14, Z14
+	VPERMB Z14, Z31, Z14
+	LEAQ (15*Record__size)(SI), R10
+	CMPQ CX, $16
+	CMOVQLT SI, R10
+	VMOVDQU32 Record_Amount(R10), Y15
+	VINSERTI32X4 $2, (R10), Z15, Z15
+	VINSERTI32X4 $3, Record_Present(R10), Z15, Z15
+	VPERMB Z15, Z31, Z15
+	// Transpose: word k of the 16 rows into Zk, k < 12. Rows Z0..Z15 ->
+	// Z16..Z31 (dword interleave) -> Z0..Z15 (qword interleave) -> Z16..Z31
+	// -> Z0..Z11 (128-bit lane shuffles).
+	VPUNPCKLDQ Z1, Z0, Z16
+	VPUNPCKHDQ Z1, Z0, Z17
+	VPUNPCKLDQ Z3, Z2, Z18
+	VPUNPCKHDQ Z3, Z2, Z19
+	VPUNPCKLDQ Z5, Z4, Z20
+	VPUNPCKHDQ Z5, Z4, Z21
+	VPUNPCKLDQ Z7, Z6, Z22
+	VPUNPCKHDQ Z7, Z6, Z23
+	VPUNPCKLDQ Z9, Z8, Z24
+	VPUNPCKHDQ Z9, Z8, Z25
+	VPUNPCKLDQ Z11, Z10, Z26
+	VPUNPCKHDQ Z11, Z10, Z27
+	VPUNPCKLDQ Z13, Z12, Z28
+	VPUNPCKHDQ Z13, Z12, Z29
+	VPUNPCKLDQ Z15, Z14, Z30
+	VPUNPCKHDQ Z15, Z14, Z31
+	VPUNPCKLQDQ Z18, Z16, Z0
+	VPUNPCKHQDQ Z18, Z16, Z1
+	VPUNPCKLQDQ Z19, Z17, Z2
+	VPUNPCKHQDQ Z19, Z17, Z3
+	VPUNPCKLQDQ Z22, Z20, Z4
+	VPUNPCKHQDQ Z22, Z20, Z5
+	VPUNPCKLQDQ Z23, Z21, Z6
+	VPUNPCKHQDQ Z23, Z21, Z7
+	VPUNPCKLQDQ Z26, Z24, Z8
+	VPUNPCKHQDQ Z26, Z24, Z9
+	VPUNPCKLQDQ Z27, Z25, Z10
+	VPUNPCKHQDQ Z27, Z25, Z11
+	VPUNPCKLQDQ Z30, Z28, Z12
+	VPUNPCKHQDQ Z30, Z28, Z13
+	VPUNPCKLQDQ Z31, Z29, Z14
+	VPUNPCKHQDQ Z31, Z29, Z15
+	VSHUFI32X4 $0x44, Z4, Z0, Z16
+	VSHUFI32X4 $0xee, Z4, Z0, Z17
+	VSHUFI32X4 $0x44, Z12, Z8, Z18
+	VSHUFI32X4 $0xee, Z12, Z8, Z19
+	VSHUFI32X4 $0x44, Z5, Z1, Z20
+	VSHUFI32X4 $0xee, Z5, Z1, Z21
+	VSHUFI32X4 $0x44, Z13, Z9, Z22
+	VSHUFI32X4 $0xee, Z13, Z9, Z23
+	VSHUFI32X4 $0x44, Z6, Z2, Z24
+	VSHUFI32X4 $0xee, Z6, Z2, Z25
+	VSHUFI32X4 $0x44, Z14, Z10, Z26
+	VSHUFI32X4 $0xee, Z14, Z10, Z27
+	VSHUFI32X4 $0x44, Z7, Z3, Z28
+	VSHUFI32X4 $0xee, Z7, Z3, Z29
+	VSHUFI32X4 $0x44, Z15, Z11, Z30
+	VSHUFI32X4 $0xee, Z15, Z11, Z31
+	VSHUFI32X4 $0x88, Z18, Z16, Z0
+	VSHUFI32X4 $0xdd, Z18, Z16, Z4
+	VSHUFI32X4 $0x88, Z19, Z17, Z8
+	VSHUFI32X4 $0x88, Z22, Z20, Z1
+	VSHUFI32X4 $0xdd, Z22, Z20, Z5
+	VSHUFI32X4 $0x88, Z23, Z21, Z9
+	VSHUFI32X4 $0x88, Z26, Z24, Z2
+	VSHUFI32X4 $0xdd, Z26, Z24, Z6
+	VSHUFI32X4 $0x88, Z27, Z25, Z10
+	VSHUFI32X4 $0x88, Z30, Z28, Z3
+	VSHUFI32X4 $0xdd, Z30, Z28, Z7
+	VSHUFI32X4 $0x88, Z31, Z29, Z11
+
+consts:
+	// Constants (the transpose uses Z16..Z31). Z29: the record index of each
+	// lane, base + AX + 0..15.
+	VMOVDQU64 fillstride<>(SB), Z31
+	VMOVDQU64 fillbswap<>(SB), Z30
+	MOVQ base+32(FP), R9
+	ADDQ AX, R9
+	VPBROADCASTD R9, Z29
+	VPADDD filliota<>(SB), Z29, Z29
+	VMOVDQU64 tacFill_maxDay(R8), Z28
+	VMOVDQU64 tacFill_maxDay+64(R8), Z27
+	VPBROADCASTD tacFill_hdr(R8), Z26
+	VPBROADCASTD tacFill_nf(R8), Z25
+	VPBROADCASTD tacFill_present(R8), Z24
+	VPBROADCASTD tacFill_t(R8), Z23
+	MOVL $0x02, R9
+	VPBROADCASTB R9, X22
+	MOVL $const_FieldTAC, R9
+	VPBROADCASTB R9, X21
+	VPXORD Z20, Z20, Z20
+
+	CMPL tacFill_transpose(R8), $0
+	JNE  havecols
 	GATHER(Record_Kind, Z0)
 	GATHER(Record_NFactors, Z1)
 	GATHER(Record_Present, Z2)
@@ -132,9 +341,24 @@ loop:
 	GATHER(Record_Time+1, Z10)
 	GATHER(Record_TAC, Z11)
 	CMPL tacFill_nf(R8), $0
-	JEQ  msg
+	JEQ  div0
 	GATHER(Record_Factors, Z3)
 	GATHER(Record_Factors+4, Z4)
+	JMP  factors
+
+havecols:
+	CMPL tacFill_nf(R8), $0
+	JNE  factors
+
+div0:
+	// A key of level 0: every lane's diversification input is div0.
+	VPBROADCASTD tacFill_div0+0(R8), Z12
+	VPBROADCASTD tacFill_div0+4(R8), Z13
+	VPBROADCASTD tacFill_div0+8(R8), Z14
+	VPBROADCASTD tacFill_div0+12(R8), Z15
+	JMP msg
+
+factors:
 	VPSHUFB    Z30, Z3, Z12
 	VPSHUFB    Z30, Z4, Z13
 	VPTERNLOGD $0x33, Z12, Z12, Z14 // ^w0
@@ -229,7 +453,6 @@ msg:
 	JLT  done
 	ADDQ $(16*Record__size), SI
 	SUBQ $16, CX
-	VPADDD.BCST fillc<>+cStep(SB), Z29, Z29
 	JMP  loop
 
 done:

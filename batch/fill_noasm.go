@@ -4,4 +4,8 @@ package batch
 
 const hasFill512 = false
 
+const hasFillTranspose = false
+
+var fillTranspose = false
+
 func fillTAC512(*tacFill, *Record, int, int, int) int { panic("batch: no fillTAC512 on this platform") }

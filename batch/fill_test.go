@@ -13,10 +13,29 @@ import (
 // header byte or a bad date or time, from random lanes of batches filled
 // with the same garbage: the count taken and every byte of the batches
 // must agree.
+// Both load paths run: gathers and, where the CPU has VBMI, the transpose.
 func TestFillTAC512(t *testing.T) {
 	if !hasFill512 {
 		t.Skip("fillTAC512 did not run: this CPU (or build) lacks AVX-512 F/BW/VL and BMI2")
 	}
+	saved := fillTranspose
+	defer func() { fillTranspose = saved }()
+	for _, tr := range []bool{false, true} {
+		name := "loads=gather"
+		if tr {
+			name = "loads=transpose"
+		}
+		t.Run(name, func(t *testing.T) {
+			if tr && !hasFillTranspose {
+				t.Skip("the transposed path did not run: this CPU lacks AVX512_VBMI")
+			}
+			fillTranspose = tr
+			testFillTAC512(t)
+		})
+	}
+}
+
+func testFillTAC512(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 512))
 	iters := 20000
 	if testing.Short() {
@@ -169,14 +188,27 @@ func BenchmarkFill(b *testing.B) {
 	if !hasFill512 {
 		return
 	}
-	b.Run("impl=avx512", func(b *testing.B) {
-		var a tacFill
-		a.set(lb, fr)
-		for b.Loop() {
-			if fillTAC512(&a, &recs[0], len(recs), 0, 0) != len(recs) {
-				b.Fatal("short")
+	for _, tr := range []bool{false, true} {
+		name := "impl=avx512-gather"
+		if tr {
+			if !hasFillTranspose {
+				continue
 			}
+			name = "impl=avx512-transpose"
 		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/record")
-	})
+		b.Run(name, func(b *testing.B) {
+			var a tacFill
+			a.set(lb, fr)
+			a.transpose = 0
+			if tr {
+				a.transpose = 1
+			}
+			for b.Loop() {
+				if fillTAC512(&a, &recs[0], len(recs), 0, 0) != len(recs) {
+					b.Fatal("short")
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/record")
+		})
+	}
 }
