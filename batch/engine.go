@@ -393,7 +393,6 @@ func (w *worker) record(i int, r *Record, res *Result) {
 	t := uint32(typeTab[k][r.Type&15])
 	if sk != nil {
 		par := w.parent(sk, fs)
-		sess := sessionWords(w.sessRule, r)
 		// The session MACs share the session key: two per lane (MAC1
 		// and MAC2 as the lane's two chains), a third (MAC3) in a lane
 		// of its own.
@@ -404,7 +403,7 @@ func (w *worker) record(i int, r *Record, res *Result) {
 			sf &^= f2
 			b, l := w.lane(&w.sess, &par)
 			b.setDiv(l, sk, fs)
-			setLaneW(&b.f.Sess, l, &sess)
+			setSession(&b.f.Sess, l, w.sessRule, r)
 			b.f.NBlocks[l&(asm.MaxLanes-1)] = r.encodeLane(&b.f.Msg, l, f, t)
 			b.setSecond(l, r, f2, t)
 			w.commit(b, l, int32(i), f, r.want(f))
@@ -463,9 +462,12 @@ func (b *laneBatch) setDiv(l int, m *master, fs []diversify.Factor) {
 	d[3][l] = ^w1
 }
 
-// sessionWords returns the SM4 session-key input block of r under rule, as
-// big-endian words.
-func sessionWords(rule mac.SessionRule, r *Record) [4]uint32 {
+// setSession sets lane l's SM4 session-key input block of r under rule,
+// as big-endian words. (Written straight into the lane: a [4]uint32
+// returned through the stack and copied at once stalls the store-to-load
+// forwarding of its four stores.)
+func setSession(b *asm.Blocks, l int, rule mac.SessionRule, r *Record) {
+	l &= asm.MaxLanes - 1
 	w0 := be32(r.Random[:])
 	var w1 uint32
 	if isPurchaseKind(r.Kind) {
@@ -473,13 +475,14 @@ func sessionWords(rule mac.SessionRule, r *Record) [4]uint32 {
 	} else {
 		w1 = uint32(r.OnlineSeq)<<16 | 0x8000
 	}
+	w2, w3 := ^w0, ^w1
 	switch rule {
 	case mac.SessionZeroPad:
-		return [4]uint32{w0, w1, 0, 0}
+		w2, w3 = 0, 0
 	case mac.SessionPad80:
-		return [4]uint32{w0, w1, 0x80000000, 0}
+		w2, w3 = 0x80000000, 0
 	}
-	return [4]uint32{w0, w1, ^w0, ^w1}
+	b.W[0][l], b.W[1][l], b.W[2][l], b.W[3][l] = w0, w1, w2, w3
 }
 
 var zeroKey [16]byte
@@ -653,14 +656,6 @@ func (w *worker) compare(res *Result, got, want *[mac.Size]byte, f Field) {
 		res.Status = StatusMismatch
 		res.Fields |= f
 	}
-}
-
-func setLaneW(b *asm.Blocks, lane int, w *[4]uint32) {
-	lane &= asm.MaxLanes - 1
-	b.W[0][lane] = w[0]
-	b.W[1][lane] = w[1]
-	b.W[2][lane] = w[2]
-	b.W[3][lane] = w[3]
 }
 
 func setLane(b *asm.Blocks, lane int, p *[16]byte) {
