@@ -30,12 +30,12 @@ func TestFillTAC512(t *testing.T) {
 				t.Skip("the transposed path did not run: this CPU lacks AVX512_VBMI")
 			}
 			fillTranspose = tr
-			testFillTAC512(t)
+			testFillTAC512(t, name)
 		})
 	}
 }
 
-func testFillTAC512(t *testing.T) {
+func testFillTAC512(t *testing.T, path string) {
 	rng := rand.New(rand.NewPCG(7, 512))
 	iters := 20000
 	if testing.Short() {
@@ -92,7 +92,7 @@ func testFillTAC512(t *testing.T) {
 	if short < iters/10 || taken < iters*5 {
 		t.Fatalf("weak test: %d records taken, %d runs stopped early", taken, short)
 	}
-	t.Logf("fillTAC512 ran: %d runs, %d records taken, %d runs stopped at an off-route record", iters, taken, short)
+	t.Logf("fillTAC512 path ran: %s (%d runs, %d records taken, %d runs stopped at an off-route record)", path, iters, taken, short)
 }
 
 // randomBCDDate returns a valid date, February 29 of a leap year
