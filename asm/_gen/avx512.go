@@ -566,19 +566,11 @@ func macLoop512(max, keep, exit, wiped string) {
 	p("JMP %s", last)
 	label(mid)
 	encLoopK(false)
-	finishMask512("BX", "R12")
-	for g := 0; g < 4; g++ {
-		storeOut512(zgrp(g), "DI", 64*g, fmt.Sprintf("K%d", g+2))
-	}
-	compareOut512()
+	endBlock512("BX")
 	p("JMP %s", loop)
 	label(last)
 	encLoopK(true)
-	finishMask512("BX", "R12")
-	for g := 0; g < 4; g++ {
-		storeOut512(zgrp(g), "DI", 64*g, fmt.Sprintf("K%d", g+2))
-	}
-	compareOut512()
+	endBlock512("BX")
 	comment("Wipe what the last block left: K'_0..K'_3 and the key.")
 	for off := scrK; off < scrK+4*256; off += 64 {
 		p("VMOVDQA64 Z26, %s", mem(off, "R13"))
@@ -587,6 +579,18 @@ func macLoop512(max, keep, exit, wiped string) {
 		p("VMOVDQA64 Z26, %s", mem(off, "R13"))
 	}
 	p("JMP %s", wiped)
+}
+
+// endBlock512 ends CBC block cnt (a register) of a chain: it stores the
+// cipher output in Z0..Z15 to (DI) for the lanes whose chain ends here
+// (block counts at (R12)) and adds those of them whose MAC differs from
+// the expected one (at SI) to K7.
+func endBlock512(cnt string) {
+	finishMask512(cnt, "R12")
+	for g := 0; g < 4; g++ {
+		storeOut512(zgrp(g), "DI", 64*g, fmt.Sprintf("K%d", g+2))
+	}
+	compareOut512()
 }
 
 // zeroCompare512 stores zero to the output lanes (at DI) in K1 whose block
@@ -666,11 +670,7 @@ func genFused512() {
 	p("JZ %s", wipe)
 	lockstepK("R13", scrKey, "R11", 0)
 	p("MOVQ $1, R10")
-	finishMask512("R10", "R12")
-	for g := 0; g < 4; g++ {
-		storeOut512(zgrp(g), "DI", 64*g, fmt.Sprintf("K%d", g+2))
-	}
-	compareOut512()
+	endBlock512("R10")
 	comment("Remaining blocks of chain 1; its last wipes the round keys unless chain 2 follows.")
 	p("MOVQ $1, BX")
 	macLoop512("R9", "R8", exit1, chain2)
