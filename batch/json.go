@@ -600,13 +600,14 @@ const (
 	keyMul1 = 0x964bc0c46f92a45b
 )
 
-// keyWords[f] is `name"` of field f (the name and the closing quote) as
-// two little-endian words, zero-padded; keyHash[h] is 1 + the field whose
-// words hash to h, 0 for none.
-var (
-	keyWords [nFields][2]uint64
-	keyHash  [32]int8
-)
+// keySlot[h] holds the field name whose key hashes to h: `name"` (the name
+// and the closing quote) as two little-endian words, zero-padded, and 1 +
+// the field (0 for an empty slot). The words sit beside the field so that
+// the compare needs no second lookup.
+var keySlot [32]struct {
+	w [2]uint64
+	f int8
+}
 
 func keyHashOf(x0, x1 uint64) int {
 	return int((x0*keyMul0 ^ x1*keyMul1) >> 59)
@@ -617,12 +618,11 @@ func init() {
 		var w [16]byte
 		copy(w[:], name+`"`)
 		x0, x1 := binary.LittleEndian.Uint64(w[:]), binary.LittleEndian.Uint64(w[8:])
-		keyWords[f] = [2]uint64{x0, x1}
-		h := keyHashOf(x0, x1)
-		if keyHash[h] != 0 {
+		s := &keySlot[keyHashOf(x0, x1)]
+		if s.f != 0 {
 			panic("batch: field name hash collision")
 		}
-		keyHash[h] = int8(f + 1)
+		s.w, s.f = [2]uint64{x0, x1}, int8(f+1)
 	}
 }
 
@@ -651,11 +651,11 @@ func knownKey(b []byte, i int) (f, next int) {
 	// Keep bytes 0..n: 2<<t - 1 is all ones for t >= 63.
 	x0 &= 2<<t0 - 1
 	x1 &= (2<<t1 - 1) & -uint64(t0>>6)
-	f = int(keyHash[keyHashOf(x0, x1)]) - 1
-	if f < 0 || x0 != keyWords[f%nFields][0] || x1 != keyWords[f%nFields][1] {
+	k := &keySlot[keyHashOf(x0, x1)&31]
+	if k.f == 0 || x0 != k.w[0] || x1 != k.w[1] {
 		return -1, i
 	}
-	return f, i + n + 1
+	return int(k.f) - 1, i + n + 1
 }
 
 // skipWS returns the index of the first byte at or after i that is not
