@@ -505,6 +505,12 @@ func (w *worker) parent(m *master, fs []diversify.Factor) parentRef {
 // cacheWays is the associativity of the parent-key cache.
 const cacheWays = 4
 
+// eqMask returns 1 if a == b, else 0, without a branch.
+func eqMask(a, b uint64) uint64 {
+	x := a ^ b
+	return ((x | -x) >> 63) ^ 1
+}
+
 func samePrefix(e *cacheEntry, prefix []diversify.Factor) bool {
 	for i := range prefix {
 		if e.prefix[i] != prefix[i] {
@@ -527,36 +533,19 @@ func (w *worker) lookupCache(m *master, prefix []diversify.Factor) *cacheEntry {
 	set := (h ^ h>>32) & w.mask &^ (cacheWays - 1)
 	tag := h | 1
 	w.tick++
-	tags := (*[cacheWays]uint64)(w.cacheTag[set:])
-	used := (*[cacheWays]uint64)(w.cacheUsed[set:])
-	// The matching way, found with conditional moves rather than a branch
-	// per way (the ways of a set are hit in no predictable order).
-	j := 3
-	if tags[2] == tag {
-		j = 2
-	}
-	if tags[1] == tag {
-		j = 1
-	}
-	if tags[0] == tag {
-		j = 0
-	}
-	if tags[j] == tag {
-		c := &(*[cacheWays]cacheEntry)(w.cache[set:])[j]
+	tags := w.cacheTag[set : set+cacheWays : set+cacheWays]
+	used := w.cacheUsed[set : set+cacheWays : set+cacheWays]
+	// The matching way, found without a branch per way (the ways of a
+	// set are hit in no predictable order).
+	hit := eqMask(tags[0], tag) | eqMask(tags[1], tag)<<1 | eqMask(tags[2], tag)<<2 | eqMask(tags[3], tag)<<3
+	if hit != 0 {
+		j := bits.TrailingZeros64(hit) & (cacheWays - 1)
+		c := &w.cache[set+uint64(j)]
 		if c.master == m.id && int(c.n) == len(prefix) && samePrefix(c, prefix) {
 			used[j] = w.tick
 			return c
 		}
 	}
-	return w.fillCache(m, prefix, set, tag)
-}
-
-// fillCache derives the key reached from m through prefix into the least
-// recently used way of cache set set, under tag, and returns its entry. It
-// is lookupCache's miss path, kept apart so that the hit path stays small.
-func (w *worker) fillCache(m *master, prefix []diversify.Factor, set, tag uint64) *cacheEntry {
-	tags := (*[cacheWays]uint64)(w.cacheTag[set:])
-	used := (*[cacheWays]uint64)(w.cacheUsed[set:])
 	v := 0
 	for j := 1; j < len(used); j++ {
 		if used[j] < used[v] {
