@@ -3,9 +3,12 @@
 // Command ubench measures the issue rate of the AVX-512 instructions of the
 // SM4 lane kernels on this CPU, alone and mixed: each loop body holds the
 // instructions over 12 independent register chains (Z0..Z11), so latency is
-// hidden and the rate is the CPU's throughput. The last row is the cipher
-// round of the kernels (ten operations, no memory access): the kernels
-// cannot run faster than it. Needs AVX-512 and GFNI.
+// hidden and the rate is the CPU's throughput. The last rows are the cipher
+// round of the kernels (ten dependent operations, no memory access) over 1
+// to 12 independent chains: with one chain the rate gives the round's
+// latency, and the chain count where it levels off is how many groups of
+// lanes a kernel must interleave (the kernels run four). Needs AVX-512 and
+// GFNI.
 //
 //	cd asm/_gen && go run ./ubench
 //
@@ -48,6 +51,21 @@ func loop8(n int)
 //go:noescape
 func loop9(n int)
 
+//go:noescape
+func loop10(n int)
+
+//go:noescape
+func loop11(n int)
+
+//go:noescape
+func loop12(n int)
+
+//go:noescape
+func loop13(n int)
+
+//go:noescape
+func loop14(n int)
+
 var loops = []struct {
 	name string
 	fn   func(int)
@@ -62,7 +80,13 @@ var loops = []struct {
 	{"affine+rotate", loop6, 24},
 	{"affine+shuffle", loop7, 24},
 	{"shuffle+rotate", loop8, 24},
-	{"round", loop9, 120}}
+	{"round, 1 chain", loop9, 120},
+	{"round, 2 chains", loop10, 120},
+	{"round, 4 chains", loop11, 120},
+	{"round, 6 chains", loop12, 120},
+	{"round, 8 chains", loop13, 80},
+	{"round, 12 chains", loop14, 120},
+}
 
 var sink uint64
 
