@@ -73,6 +73,8 @@ type Fused struct {
 	// comparison takes the same time whatever the values.
 	Bad uint64
 
+	// NBlocks2, Msg2, Out2: the optional second chain of each lane, laid
+	// out as NBlocks, Msg and Out.
 	NBlocks2 [MaxLanes]uint8
 	Msg2     [MaxMACBlocks]Blocks
 	Out2     Blocks
