@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -301,7 +302,40 @@ func TestParseMatchesReference(t *testing.T) {
 			checkParse(t, line)
 			checkParse(t, bytes.TrimSuffix(line, []byte("}")))
 		}
+		for _, line := range keyOrders(rng, &r) {
+			checkParse(t, line)
+		}
 	}
+}
+
+// keyOrders returns AppendJSON's line of r with its keys in reverse order
+// and in a random order: ParseRecord predicts each key to be the next one
+// of AppendJSON's order, and must parse any other order the same.
+func keyOrders(rng *rand.Rand, r *Record) [][]byte {
+	var fs []int
+	for f := 0; f < nFields; f++ {
+		if r.written()&(1<<f) != 0 {
+			fs = append(fs, f)
+		}
+	}
+	line := func(order []int) []byte {
+		b := []byte{'{'}
+		for i, f := range order {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '"')
+			b = append(b, recordFieldNames[f]...)
+			b = append(b, '"', ':')
+			b = appendField(b, r, f, true)
+		}
+		return append(b, '}')
+	}
+	rev := slices.Clone(fs)
+	slices.Reverse(rev)
+	perm := slices.Clone(fs)
+	rng.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+	return [][]byte{line(rev), line(perm)}
 }
 
 func FuzzParseMatchesReference(f *testing.F) {

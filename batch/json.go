@@ -613,17 +613,57 @@ func keyHashOf(x0, x1 uint64) int {
 	return int((x0*keyMul0 ^ x1*keyMul1) >> 59)
 }
 
+// keyOf[f] is field f's key as knownKey sees it: `name"` as two
+// little-endian words w, the mask m of its bytes, and its length n (the
+// closing quote included), for isKey.
+var keyOf [nFields]struct {
+	w, m [2]uint64
+	n    int
+}
+
 func init() {
 	for f, name := range recordFieldNames {
-		var w [16]byte
+		var w, m [16]byte
 		copy(w[:], name+`"`)
+		for i := 0; i <= len(name); i++ {
+			m[i] = 0xff
+		}
 		x0, x1 := binary.LittleEndian.Uint64(w[:]), binary.LittleEndian.Uint64(w[8:])
 		s := &keySlot[keyHashOf(x0, x1)]
 		if s.f != 0 {
 			panic("batch: field name hash collision")
 		}
 		s.w, s.f = [2]uint64{x0, x1}, int8(f+1)
+		k := &keyOf[f]
+		k.w = [2]uint64{x0, x1}
+		k.m = [2]uint64{binary.LittleEndian.Uint64(m[:]), binary.LittleEndian.Uint64(m[8:])}
+		k.n = len(name) + 1
 	}
+}
+
+// isKey reports whether the key that starts at b[i] (after its opening
+// quote) is field f's, as knownKey would find it: the predicted key of
+// ParseRecord, checked without a search for the closing quote or a hash
+// lookup, so that parsing the value need not wait for them.
+func isKey(b []byte, i, f int) bool {
+	if i+16 > len(b) || uint(f) >= nFields {
+		return false
+	}
+	k := &keyOf[f]
+	return binary.LittleEndian.Uint64(b[i:])&k.m[0] == k.w[0] && binary.LittleEndian.Uint64(b[i+8:])&k.m[1] == k.w[1]
+}
+
+// expectedFields returns the fields a record of kind k is expected to have,
+// in AppendJSON's order: ParseRecord predicts each key to be the next of
+// them (a wrong guess costs one compare).
+func expectedFields(k mac.Kind) uint32 {
+	w := recordFields(k) | 1<<fType | 1<<fAlg | 1<<fKeyVersion | 1<<fFactors | 1<<fTransType
+	for i, f := range [...]int{fMAC1, fMAC2, fTAC, fMAC3} {
+		if kindFieldTab[k&7]&(1<<i) != 0 {
+			w |= 1 << f
+		}
+	}
+	return w
 }
 
 // knownKey matches the key that starts at b[i] (after its opening quote)
@@ -857,6 +897,9 @@ func ParseRecord(line []byte, rec *Record) error {
 	}
 	p.i++
 	var seen uint32
+	// rest: the expected fields after the last key, the lowest of them the
+	// predicted next key (all fields until the kind is known).
+	rest := uint32(1)<<nFields - 1
 	p.ws()
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		p.i++
@@ -872,7 +915,12 @@ func ParseRecord(line []byte, rec *Record) error {
 			if b[i] != '"' {
 				return errSyntax
 			}
-			f, next := knownKey(b, i+1)
+			var f, next int
+			if pf := bits.TrailingZeros32(rest); isKey(b, i+1, pf) {
+				f, next = pf, i+1+keyOf[pf].n
+			} else {
+				f, next = knownKey(b, i+1)
+			}
 			if f < 0 {
 				p.i = i
 				key, _, err := p.str()
@@ -935,6 +983,12 @@ func ParseRecord(line []byte, rec *Record) error {
 						return err
 					}
 				}
+			}
+			if f >= 0 {
+				if f == fType {
+					rest = expectedFields(rec.Kind)
+				}
+				rest &^= 2<<uint(f) - 1
 			}
 			p.ws()
 			if p.i >= len(p.b) {
