@@ -130,6 +130,41 @@ func TestDifferential(t *testing.T) {
 	})
 }
 
+// TestTinyCache runs the differential check with a parent-key cache of one
+// set of four ways, so that parents are evicted all the time, some while
+// shared batches bound to them hold lanes: those lanes must still run,
+// under the key they were queued with.
+func TestTinyCache(t *testing.T) {
+	n := 50_000
+	if testing.Short() {
+		n = 10_000
+	}
+	ks := testKeySet(mac.SM4Profile, 3)
+	recs, cases := genRecords(ks, 4, n)
+	want := expected(ks, recs, cases)
+	forEachPath(t, func(t *testing.T, scalar bool) {
+		for _, workers := range []int{1, 2} {
+			v, err := NewVerifier(ks, &Options{Workers: workers, Scalar: scalar, CacheEntries: 4})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := make([]Result, n)
+			if err := v.Verify(recs, got); err != nil {
+				t.Fatal(err)
+			}
+			checkResults(t, recs, cases, want, got)
+			fills := uint64(0)
+			for _, w := range v.workers {
+				fills += w.nextID - 1<<32
+			}
+			if fills < uint64(n)/10 {
+				t.Errorf("workers=%d: %d cache fills for %d records: the cache did not churn", workers, fills, n)
+			}
+			v.Close()
+		}
+	})
+}
+
 // TestProfiles runs the differential check under profiles with the other
 // SM4 rules: session-key padding variants, the XOR-halves TAC key (scalar
 // fallback), pad-if-needed, lowest-first factor order, and PBOC-3DES.
