@@ -77,15 +77,7 @@ func TestDESLanesUsed(t *testing.T) {
 	var desPaths []string
 	forEachPath(t, func(t *testing.T, scalar bool) {
 		for _, workers := range []int{1, 2} {
-			v, err := NewVerifier(ks, &Options{Workers: workers, Scalar: scalar, CacheEntries: 16})
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := make([]Result, n)
-			if err := v.Verify(recs, got); err != nil {
-				t.Fatal(err)
-			}
-			checkResults(t, recs, cases, want, got)
+			v := verifyChecked(t, ks, &Options{Workers: workers, Scalar: scalar, CacheEntries: 16}, recs, cases, want)
 			wantLanes := lanes
 			if !desLanesOn(scalar) {
 				wantLanes = 0
@@ -146,14 +138,8 @@ func TestDESLevel0(t *testing.T) {
 		}
 		t.Run("profile="+p.Name, func(t *testing.T) {
 			forEachPath(t, func(t *testing.T, scalar bool) {
-				v, err := NewVerifier(ks, &Options{Workers: 1, Scalar: scalar})
-				if err != nil {
-					t.Fatal(err)
-				}
+				v := verifyChecked(t, ks, &Options{Workers: 1, Scalar: scalar}, recs, cases, want)
 				defer v.Close()
-				got := make([]Result, len(recs))
-				v.Verify(recs, got)
-				checkResults(t, recs, cases, want, got)
 				if n := desLanesRun(v); n != 0 {
 					t.Errorf("%d lanes ran for level-0 keys", n)
 				}
@@ -185,14 +171,8 @@ func TestDESProfileFallback(t *testing.T) {
 	ks := testKeySet(odd, 54)
 	recs, cases := genRecords(ks, 55, 3000)
 	want := expected(ks, recs, cases)
-	v, err := NewVerifier(ks, &Options{Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := verifyChecked(t, ks, &Options{Workers: 1}, recs, cases, want)
 	defer v.Close()
-	got := make([]Result, len(recs))
-	v.Verify(recs, got)
-	checkResults(t, recs, cases, want, got)
 	if n := desLanesRun(v); n != 0 {
 		t.Errorf("%d lanes ran under a padding the lanes do not know", n)
 	}
@@ -301,14 +281,8 @@ func TestDESSharedAndMixed(t *testing.T) {
 		cases[i].kind = -1 // compare with want only
 	}
 	forEachPath(t, func(t *testing.T, scalar bool) {
-		v, err := NewVerifier(ks, &Options{Workers: 1, Scalar: scalar, CacheEntries: 4})
-		if err != nil {
-			t.Fatal(err)
-		}
+		v := verifyChecked(t, ks, &Options{Workers: 1, Scalar: scalar, CacheEntries: 4}, recs, cases, want)
 		defer v.Close()
-		got := make([]Result, len(recs))
-		v.Verify(recs, got)
-		checkResults(t, recs, cases, want, got)
 		lanes, _ := wantDESLanes(recs, make([]genCase, len(recs)))
 		if !desLanesOn(scalar) {
 			lanes = 0

@@ -91,7 +91,6 @@ GLOBL fillperm<>(SB), RODATA|NOPTR, $64
 #define cPad 24    // 0x8000: the 80 padding byte after the last message byte
 #define cLow24 28  // 0x00ffffff
 #define cOne 32    // 1
-#define cStep 36   // 16
 DATA fillc<>+0(SB)/4, $0x88888888
 DATA fillc<>+4(SB)/4, $0x005c2020
 DATA fillc<>+8(SB)/4, $0x00808080
@@ -101,8 +100,7 @@ DATA fillc<>+20(SB)/4, $0xffff0000
 DATA fillc<>+24(SB)/4, $0x8000
 DATA fillc<>+28(SB)/4, $0x00ffffff
 DATA fillc<>+32(SB)/4, $1
-DATA fillc<>+36(SB)/4, $16
-GLOBL fillc<>(SB), RODATA|NOPTR, $40
+GLOBL fillc<>(SB), RODATA|NOPTR, $36
 
 #define GATHER(off, dst) \
 	KMOVW K1, K3 \

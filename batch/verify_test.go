@@ -59,6 +59,24 @@ func expected(ks *KeySet, recs []Record, cases []genCase) []Result {
 	return want
 }
 
+// verifyChecked builds a Verifier over ks with opts, verifies recs with it
+// and checks the results against want (see checkResults). The caller closes
+// the Verifier.
+func verifyChecked(t *testing.T, ks *KeySet, opts *Options, recs []Record, cases []genCase, want []Result) *Verifier {
+	t.Helper()
+	v, err := NewVerifier(ks, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]Result, len(recs))
+	if err := v.Verify(recs, got); err != nil {
+		v.Close()
+		t.Fatal(err)
+	}
+	checkResults(t, recs, cases, want, got)
+	return v
+}
+
 func checkResults(t *testing.T, recs []Record, cases []genCase, want, got []Result) {
 	t.Helper()
 	errs := 0
@@ -110,16 +128,8 @@ func TestDifferential(t *testing.T) {
 	t.Logf("%d records: %d ok, %d MAC tampered, %d data tampered, %d unknown key, %d wrong levels, %d malformed",
 		n, counts[caseOK], counts[caseTamperMAC], counts[caseTamperData], counts[caseUnknown], counts[caseLevels], counts[caseMalformed])
 	forEachPath(t, func(t *testing.T, scalar bool) {
-		v, err := NewVerifier(ks, &Options{Workers: 2, Scalar: scalar, CacheEntries: 64})
-		if err != nil {
-			t.Fatal(err)
-		}
+		v := verifyChecked(t, ks, &Options{Workers: 2, Scalar: scalar, CacheEntries: 64}, recs, cases, want)
 		defer v.Close()
-		got := make([]Result, n)
-		if err := v.Verify(recs, got); err != nil {
-			t.Fatal(err)
-		}
-		checkResults(t, recs, cases, want, got)
 		lanes, records := wantDESLanes(recs, cases)
 		if !desLanesOn(scalar) {
 			lanes = 0
@@ -144,15 +154,7 @@ func TestTinyCache(t *testing.T) {
 	want := expected(ks, recs, cases)
 	forEachPath(t, func(t *testing.T, scalar bool) {
 		for _, workers := range []int{1, 2} {
-			v, err := NewVerifier(ks, &Options{Workers: workers, Scalar: scalar, CacheEntries: 4})
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := make([]Result, n)
-			if err := v.Verify(recs, got); err != nil {
-				t.Fatal(err)
-			}
-			checkResults(t, recs, cases, want, got)
+			v := verifyChecked(t, ks, &Options{Workers: workers, Scalar: scalar, CacheEntries: 4}, recs, cases, want)
 			fills := uint64(0)
 			for _, w := range v.workers {
 				fills += w.nextID - 1<<32
@@ -185,16 +187,8 @@ func TestProfiles(t *testing.T) {
 		want := expected(ks, recs, cases)
 		t.Run("profile="+p.Name, func(t *testing.T) {
 			forEachPath(t, func(t *testing.T, scalar bool) {
-				v, err := NewVerifier(ks, &Options{Workers: 2, Scalar: scalar})
-				if err != nil {
-					t.Fatal(err)
-				}
+				v := verifyChecked(t, ks, &Options{Workers: 2, Scalar: scalar}, recs, cases, want)
 				defer v.Close()
-				got := make([]Result, n)
-				if err := v.Verify(recs, got); err != nil {
-					t.Fatal(err)
-				}
-				checkResults(t, recs, cases, want, got)
 				lanes, _ := wantDESLanes(recs, cases)
 				if !desLanesOn(scalar) || !p.AllowTDES {
 					lanes = 0
