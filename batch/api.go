@@ -250,7 +250,11 @@ type StreamOptions struct {
 	// MaxLineBytes caps a line's length (line end excluded); a longer line
 	// is reported malformed and the rest of it skipped. 0 means 64 KiB.
 	MaxLineBytes int
-	// BatchLines is how many lines are verified together; 0 means 8192.
+	// BatchLines is how many lines are verified together; 0 means 8192 or
+	// 2048 per worker, whichever is more. A batch also ends after 4 MiB of
+	// lines or 1 MiB per worker, whichever is more. Two batches are held at
+	// a time: the workers verify one while the caller's goroutine writes
+	// the results of the one before and reads the one after.
 	BatchLines int
 }
 

@@ -434,10 +434,28 @@ func TestLineReader(t *testing.T) {
 		if rng.IntN(2) == 0 {
 			r = iotest.DataErrReader(r)
 		}
-		lr := lineReader{r: r, max: max}
+		// As VerifyStream does, the reader moves to another buffer now and
+		// then; the lines of the batch before must stay intact meanwhile.
+		lr := lineReader{r: r, max: max, batch: minBatchBytes}
+		var bufs [2][]byte
+		cur := 0
+		type kept struct {
+			buf        []byte
+			start, end int
+			want       []byte
+		}
+		var batch, before []kept
 		for i := 0; ; i++ {
 			if rng.IntN(4) == 0 {
-				lr.shift()
+				for _, k := range before {
+					if !bytes.Equal(k.buf[k.start:k.end], k.want) {
+						t.Fatalf("input of %d bytes, max %d: a line of the batch before changed: %q, was %q", len(in), max, k.buf[k.start:k.end], k.want)
+					}
+				}
+				before, batch = batch, before[:0]
+				bufs[cur] = lr.buf
+				cur ^= 1
+				lr.rebase(bufs[cur])
 			}
 			start, end, tl, err := lr.next()
 			if err == io.EOF {
@@ -461,6 +479,7 @@ func TestLineReader(t *testing.T) {
 				t.Fatalf("input of %d bytes, max %d: line %d %.80q (%d bytes, too long %v), want %.80q (%d bytes, %v)",
 					len(in), max, i, lr.buf[start:end], end-start, tl, w, len(w), wl)
 			}
+			batch = append(batch, kept{lr.buf, start, end, want[i]})
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"strings"
 	"testing"
@@ -336,6 +337,104 @@ func TestStreamMatchesVerify(t *testing.T) {
 	if _, err := v.VerifyStream(context.Background(), strings.NewReader("foo,bar\n"), &out, &StreamOptions{Format: FormatCSV}); !errors.Is(err, ErrCSVHeader) {
 		t.Errorf("bad header: %v", err)
 	}
+}
+
+// failWriter accepts n bytes, then fails.
+type failWriter struct {
+	w   bytes.Buffer
+	n   int
+	err error
+}
+
+func (f *failWriter) Write(p []byte) (int, error) {
+	if f.w.Len()+len(p) > f.n {
+		k := f.n - f.w.Len()
+		f.w.Write(p[:k])
+		return k, f.err
+	}
+	return f.w.Write(p)
+}
+
+// failReader yields n bytes of r, then fails with err (calling hook
+// first, when set).
+type failReader struct {
+	r    io.Reader
+	n    int
+	err  error
+	hook func()
+}
+
+func (f *failReader) Read(p []byte) (int, error) {
+	if f.n <= 0 {
+		if f.hook != nil {
+			f.hook()
+		}
+		return 0, f.err
+	}
+	m, err := f.r.Read(p[:min(len(p), f.n)])
+	f.n -= m
+	return m, err
+}
+
+// TestStreamErrors: a write error, a read error and a cancellation in the
+// middle of a stream of many batches (the workers verifying one while the
+// reader and writer work on its neighbours). Each is returned, what was
+// written is a prefix of the full output in whole lines (the write error
+// aside), and the Verifier stays usable.
+func TestStreamErrors(t *testing.T) {
+	ks := testKeySet(mac.SM4Profile, 19)
+	g := newGen(ks, 20)
+	var in []byte
+	for i := 0; i < 3000; i++ {
+		r := g.valid()
+		in = append(AppendJSON(in, &r), '\n')
+	}
+	v, err := NewVerifier(ks, &Options{Workers: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	opts := &StreamOptions{BatchLines: 100}
+	var full bytes.Buffer
+	if sum, err := v.VerifyStream(context.Background(), bytes.NewReader(in), &full, opts); err != nil || sum.Lines != 3000 {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	check := func(name string, got []byte, sum Summary, whole bool) {
+		t.Helper()
+		if !bytes.HasPrefix(full.Bytes(), got) {
+			t.Errorf("%s: output is not a prefix of the full output", name)
+		}
+		if lines := int64(bytes.Count(got, []byte("\n"))); whole && (lines != sum.Lines || len(got) > 0 && got[len(got)-1] != '\n') {
+			t.Errorf("%s: %d lines written, summary %+v", name, lines, sum)
+		}
+		var again bytes.Buffer
+		if _, err := v.VerifyStream(context.Background(), bytes.NewReader(in), &again, opts); err != nil || again.String() != full.String() {
+			t.Errorf("%s: the next stream differs (%v)", name, err)
+		}
+	}
+
+	errBoom := errors.New("boom")
+	fw := &failWriter{n: full.Len() / 2, err: errBoom}
+	sum, err := v.VerifyStream(context.Background(), bytes.NewReader(in), fw, opts)
+	if !errors.Is(err, errBoom) || sum.Lines == 0 || sum.Lines >= 3000 {
+		t.Errorf("write error: %+v %v", sum, err)
+	}
+	check("write error", fw.w.Bytes(), sum, false)
+
+	var out bytes.Buffer
+	sum, err = v.VerifyStream(context.Background(), &failReader{r: bytes.NewReader(in), n: len(in) / 2, err: errBoom}, &out, opts)
+	if !errors.Is(err, errBoom) || sum.Lines < 1000 || sum.Lines >= 1500 {
+		t.Errorf("read error half way: %+v %v", sum, err)
+	}
+	check("read error", out.Bytes(), sum, true)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	out.Reset()
+	sum, err = v.VerifyStream(ctx, &failReader{r: bytes.NewReader(in), n: len(in) / 2, err: io.EOF, hook: cancel}, &out, opts)
+	if !errors.Is(err, context.Canceled) || sum.Lines >= 1500 {
+		t.Errorf("cancelled half way: %+v %v", sum, err)
+	}
+	check("cancel", out.Bytes(), sum, true)
 }
 
 func TestContextCancel(t *testing.T) {

@@ -7,8 +7,15 @@ import (
 	"io"
 )
 
-// batchBytes bounds the bytes of the lines of one stream batch.
-const batchBytes = 4 << 20
+// Stream batches: by default at least minBatchLines lines and linesPerWorker
+// per worker, and at most minBatchBytes bytes of lines or bytesPerWorker
+// per worker, whichever is more. Two batches are in memory at a time.
+const (
+	minBatchLines  = 8192
+	linesPerWorker = 2 * chunkRecords
+	minBatchBytes  = 4 << 20
+	bytesPerWorker = 1 << 20
+)
 
 // Reads from the input: at most readChunk bytes a call (what is left
 // over when a batch ends is moved to the front of the buffer), into at
@@ -63,6 +70,7 @@ func (lb *lineBatch) parse(i int, r *Record) error {
 type lineReader struct {
 	r        io.Reader
 	max      int
+	batch    int // bytes of lines after which a batch ends
 	buf      []byte
 	pos      int
 	scan     int
@@ -126,9 +134,9 @@ func (lr *lineReader) next() (start, end int, tooLong bool, err error) {
 // minRead bytes free.
 func (lr *lineReader) fill() error {
 	if len(lr.buf)-lr.n < minRead {
-		// A batch ends once batchBytes are taken, so n stays below
-		// batchBytes + max+2 (the line in progress) + readChunk.
-		limit := batchBytes + lr.max + 2 + readChunk + minRead
+		// A batch ends once lr.batch bytes are taken, so n stays below
+		// lr.batch + max+2 (the line in progress) + readChunk.
+		limit := lr.batch + lr.max + 2 + readChunk + minRead
 		nb := make([]byte, max(min(2*len(lr.buf), limit), lr.n+minRead, 16<<10))
 		copy(nb, lr.buf[:lr.n])
 		lr.buf = nb
@@ -147,11 +155,17 @@ func (lr *lineReader) fill() error {
 	return io.ErrNoProgress
 }
 
-// shift moves the bytes not yet returned to the front of buf, once the
-// lines returned so far are no longer needed.
-func (lr *lineReader) shift() {
-	copy(lr.buf, lr.buf[lr.pos:lr.n])
-	lr.n -= lr.pos
+// rebase makes buf the reader's buffer, moving to its front the bytes
+// not yet returned; the old buffer is left to the lines already returned,
+// which the workers may still be reading.
+func (lr *lineReader) rebase(buf []byte) {
+	m := lr.n - lr.pos
+	if len(buf) < m {
+		buf = make([]byte, max(len(lr.buf), m+minRead))
+	}
+	copy(buf, lr.buf[lr.pos:lr.n])
+	lr.buf = buf
+	lr.n = m
 	lr.scan -= lr.pos
 	lr.pos = 0
 }
@@ -190,10 +204,13 @@ func isBlank(line []byte) bool {
 // malformed; LF and CRLF line ends and a last line without one are
 // accepted. With FormatAuto the first non-blank line decides: '{' means JSON
 // Lines, a valid CSV header means CSV, anything else JSON Lines (that line
-// then being malformed). Memory stays bounded whatever the input size.
-// VerifyStream returns the counts per status and the first read, write or
-// context error (with an explicit FormatCSV, a bad header is an error
-// wrapping ErrCSVHeader); after an error the output is incomplete.
+// then being malformed). Memory stays bounded whatever the input size: two
+// batches of lines (see StreamOptions.BatchLines) and their records. The
+// workers parse and verify one batch while the calling goroutine writes
+// the results of the one before and reads the one after; it then joins the
+// workers. VerifyStream returns the counts per status and the first read,
+// write or context error (with an explicit FormatCSV, a bad header is an
+// error wrapping ErrCSVHeader); after an error the output is incomplete.
 func (v *Verifier) VerifyStream(ctx context.Context, r io.Reader, w io.Writer, opts *StreamOptions) (Summary, error) {
 	var o StreamOptions
 	if opts != nil {
@@ -203,125 +220,173 @@ func (v *Verifier) VerifyStream(ctx context.Context, r io.Reader, w io.Writer, o
 		o.MaxLineBytes = 64 << 10
 	}
 	if o.BatchLines <= 0 {
-		o.BatchLines = 8192
+		o.BatchLines = max(minBatchLines, linesPerWorker*len(v.workers))
 	}
 	var sum Summary
-	st := v.takeStream(r, w, o.MaxLineBytes)
+	st := v.takeStream(r, w, o.MaxLineBytes, max(minBatchBytes, bytesPerWorker*len(v.workers)))
 	defer v.putStream(st)
-	lr, bw, lb := &st.lr, st.bw, &st.lb
-	out := st.out[:0]
-	format := o.Format
-	var lineNo int64
-	for eof := false; !eof; {
-		if err := ctx.Err(); err != nil {
-			bw.Flush()
-			return sum, err
+	st.format = o.Format
+	// cur: the batch to verify next; prev: the batch whose results are
+	// still to be written (when ran is set).
+	cur, prev := &st.slots[0], &st.slots[1]
+	eof, readErr := st.split(cur, o.BatchLines)
+	var err error
+	ran := false // prev holds results to write
+	for readErr == nil && len(cur.lb.num) > 0 {
+		if err = ctx.Err(); err != nil {
+			break
 		}
-		lr.shift()
-		lb.reset()
-		for len(lb.num) < o.BatchLines && lr.pos < batchBytes {
-			start, end, tooLong, err := lr.next()
-			line := lr.buf[start:end]
-			if err == io.EOF {
-				eof = true
-				break
-			}
-			if err != nil {
-				bw.Flush()
-				return sum, err
-			}
-			lineNo++
-			if !tooLong && format != FormatJSON && lb.csv == nil && !isBlank(line) {
-				// The first non-blank line decides the format.
-				if format == FormatAuto && firstByte(line) == '{' {
-					format = FormatJSON
-				} else {
-					h, herr := ParseCSVHeader(line)
-					switch {
-					case herr == nil:
-						lb.csv = h
-						format = FormatCSV
-						continue
-					case format == FormatCSV:
-						bw.Flush()
-						return sum, herr
-					default:
-						format = FormatJSON
-					}
-				}
-			}
-			lb.add(start, end, lineNo, tooLong)
-		}
-		lb.data = lr.buf
-		n := len(lb.num)
-		if n == 0 {
-			continue
-		}
-		records, results := st.grow(n, o.BatchLines)
+		n := len(cur.lb.num)
+		records, results := cur.grow(n, o.BatchLines)
 		v.mu.Lock()
-		var err error
 		if v.closed {
+			v.mu.Unlock()
 			err = ErrClosed
-		} else {
-			err = v.run(ctx, records[:n], results[:n], lb)
+			break
+		}
+		v.start(ctx, records, results, &cur.lb)
+		// While the helpers verify cur: write prev, read the next batch
+		// into its slot, then join them.
+		if ran {
+			err = st.write(prev, &sum)
+		}
+		if err == nil {
+			if eof {
+				prev.lb.reset()
+			} else {
+				eof, readErr = st.split(prev, o.BatchLines)
+			}
+		}
+		if jerr := v.join(); err == nil {
+			err = jerr
 		}
 		v.mu.Unlock()
+		ran = err == nil
+		cur, prev = prev, cur
 		if err != nil {
-			bw.Flush()
-			return sum, err
+			break
 		}
-		for i := 0; i < n; i++ {
-			res := &results[i]
-			out = AppendResultJSON(out[:0], lb.num[i], res)
-			out = append(out, '\n')
-			if _, err := bw.Write(out); err != nil {
-				return sum, err
+	}
+	if err == nil && ran {
+		err = st.write(prev, &sum)
+	}
+	if err == nil {
+		err = readErr
+	}
+	if st.writeErr != nil {
+		return sum, st.writeErr // nothing more is written
+	}
+	if ferr := st.bw.Flush(); err == nil {
+		err = ferr
+	}
+	return sum, err
+}
+
+// split reads the next batch of at most maxLines lines into s. It reports
+// eof once the input is exhausted.
+func (st *streamState) split(s *streamSlot, maxLines int) (eof bool, err error) {
+	lr, lb := &st.lr, &s.lb
+	lr.rebase(lb.data)
+	lb.reset()
+	for len(lb.num) < maxLines && lr.pos < lr.batch {
+		start, end, tooLong, err := lr.next()
+		line := lr.buf[start:end]
+		if err == io.EOF {
+			eof = true
+			break
+		}
+		if err != nil {
+			return false, err
+		}
+		st.lineNo++
+		if !tooLong && st.format != FormatJSON && st.csv == nil && !isBlank(line) {
+			// The first non-blank line decides the format.
+			if st.format == FormatAuto && firstByte(line) == '{' {
+				st.format = FormatJSON
+			} else {
+				h, herr := ParseCSVHeader(line)
+				switch {
+				case herr == nil:
+					st.csv = h
+					st.format = FormatCSV
+					continue
+				case st.format == FormatCSV:
+					return false, herr
+				default:
+					st.format = FormatJSON
+				}
 			}
-			sum.Lines++
-			switch res.Status {
-			case StatusOK:
-				sum.OK++
-			case StatusMismatch:
-				sum.Mismatch++
-			case StatusUnknownKey:
-				sum.UnknownKey++
-			default:
-				sum.Malformed++
-			}
+		}
+		lb.add(start, end, st.lineNo, tooLong)
+	}
+	lb.data = lr.buf
+	lb.csv = st.csv
+	return eof, nil
+}
+
+// write writes the results of s and counts them in sum. A write error is
+// kept in st.writeErr: nothing more is written after it.
+func (st *streamState) write(s *streamSlot, sum *Summary) error {
+	out := st.out
+	for i, num := range s.lb.num {
+		res := &s.results[i]
+		out = AppendResultJSON(out[:0], num, res)
+		out = append(out, '\n')
+		if _, err := st.bw.Write(out); err != nil {
+			st.writeErr = err
+			return err
+		}
+		sum.Lines++
+		switch res.Status {
+		case StatusOK:
+			sum.OK++
+		case StatusMismatch:
+			sum.Mismatch++
+		case StatusUnknownKey:
+			sum.UnknownKey++
+		default:
+			sum.Malformed++
 		}
 	}
 	st.out = out
-	if err := bw.Flush(); err != nil {
-		return sum, err
-	}
-	return sum, nil
+	return nil
 }
 
-// streamState is the scratch of one VerifyStream call: the line reader
-// (whose buffer holds the batch's lines), the writer buffer, records and
-// results. Everything grows to what the input needs (a short input
-// allocates little), and a Verifier keeps the state of its last call for
-// the next (concurrent calls each get their own). Records hold no key
-// material; they are cleared all the same when a call ends.
+// streamState is the scratch of one VerifyStream call: the line reader,
+// the two batch slots (lines, records, results), the writer buffer.
+// Everything grows to what the input needs (a short input allocates
+// little), and a Verifier keeps the state of its last call for the next
+// (concurrent calls each get their own). Records hold no key material;
+// they are cleared all the same when a call ends.
 type streamState struct {
 	lr        lineReader
-	lb        lineBatch
+	slots     [2]streamSlot
 	bw, ownBW *bufio.Writer // bw: this call's; ownBW: ours, kept
-	records   []Record
-	results   []Result
 	out       []byte
+	writeErr  error
+	format    Format
+	csv       *CSVColumns
+	lineNo    int64
+}
+
+// streamSlot holds one batch: its lines (lb.data is the reader buffer they
+// were read into), records and results.
+type streamSlot struct {
+	lb      lineBatch
+	records []Record
+	results []Result
 }
 
 // takeStream returns stream scratch reading lines of at most max bytes
-// from r and writing to w: the Verifier's kept one if any. As
-// bufio.NewWriterSize does, a bufio.Writer w that is large enough is used
-// as is.
-func (v *Verifier) takeStream(r io.Reader, w io.Writer, max int) *streamState {
+// from r, batches ending after batch bytes, and writing to w: the
+// Verifier's kept one if any. As bufio.NewWriterSize does, a bufio.Writer
+// w that is large enough is used as is.
+func (v *Verifier) takeStream(r io.Reader, w io.Writer, max, batch int) *streamState {
 	st := v.stream.Swap(nil)
 	if st == nil {
 		st = &streamState{out: make([]byte, 0, 512)}
 	}
-	st.lr = lineReader{r: r, max: max, buf: st.lr.buf}
+	st.lr = lineReader{r: r, max: max, batch: batch}
 	const wsize = 64 << 10
 	if b, ok := w.(*bufio.Writer); ok && b.Size() >= wsize {
 		st.bw = b
@@ -332,32 +397,34 @@ func (v *Verifier) takeStream(r io.Reader, w io.Writer, max int) *streamState {
 		st.ownBW.Reset(w)
 		st.bw = st.ownBW
 	}
-	st.lb.reset()
-	st.lb.csv = nil
+	st.csv, st.lineNo, st.writeErr = nil, 0, nil
 	return st
 }
 
 // putStream clears st and keeps it for the next call.
 func (v *Verifier) putStream(st *streamState) {
-	st.lr.r = nil
+	st.lr = lineReader{}
 	if st.ownBW != nil {
 		st.ownBW.Reset(nil)
 	}
-	st.bw = nil
-	st.lb.reset()
-	st.lb.data, st.lb.csv = nil, nil
-	clear(st.records)
-	clear(st.results)
+	st.bw, st.csv, st.writeErr = nil, nil, nil
+	for i := range st.slots {
+		s := &st.slots[i]
+		s.lb.reset()
+		s.lb.csv = nil
+		clear(s.records)
+		clear(s.results)
+	}
 	v.stream.Store(st)
 }
 
 // grow returns records and results of length n, growing the kept slices
 // (geometrically, up to limit) when they are shorter.
-func (st *streamState) grow(n, limit int) ([]Record, []Result) {
-	if len(st.records) < n {
-		c := min(max(n, 2*len(st.records), 64), max(limit, n))
-		st.records = make([]Record, c)
-		st.results = make([]Result, c)
+func (s *streamSlot) grow(n, limit int) ([]Record, []Result) {
+	if len(s.records) < n {
+		c := min(max(n, 2*len(s.records), 64), max(limit, n))
+		s.records = make([]Record, c)
+		s.results = make([]Result, c)
 	}
-	return st.records[:n], st.results[:n]
+	return s.records[:n], s.results[:n]
 }

@@ -86,8 +86,10 @@ type job struct {
 	results []Result
 	lines   *lineBatch // streaming: parse lines first
 	n       int
+	helpers int // helper workers woken
 	next    atomic.Int64
 	stopped atomic.Bool
+	ctx     context.Context
 }
 
 // zeroSchedule is the schedule of the all-zero key, the stand-in parent of
@@ -228,33 +230,50 @@ func (v *Verifier) VerifyContext(ctx context.Context, records []Record, results 
 	return v.run(ctx, records, results[:len(records)], nil)
 }
 
-// run dispatches one job over the workers; v.mu is held.
+// run dispatches one job over the workers and waits for it; v.mu is held.
 func (v *Verifier) run(ctx context.Context, records []Record, results []Result, lines *lineBatch) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	v.start(ctx, records, results, lines)
+	return v.join()
+}
+
+// start makes records (or lines) the current job and wakes the helper
+// workers on it; the caller's worker joins it in join, which must follow
+// (v.mu is held from start to join). In between, the caller may do other
+// work: VerifyStream reads and writes while the helpers verify.
+func (v *Verifier) start(ctx context.Context, records []Record, results []Result, lines *lineBatch) {
 	j := &v.job
-	j.done = ctx.Done()
+	j.ctx, j.done = ctx, ctx.Done()
 	j.records, j.results, j.lines, j.n = records, results, lines, len(records)
 	j.next.Store(0)
 	j.stopped.Store(false)
 	chunks := (j.n + chunkRecords - 1) / chunkRecords
-	helpers := min(len(v.workers), chunks) - 1
-	if helpers > 0 {
-		v.done.Add(helpers)
-		for i := 1; i <= helpers; i++ {
+	j.helpers = min(len(v.workers), chunks) - 1
+	if j.helpers > 0 {
+		v.done.Add(j.helpers)
+		for i := 1; i <= j.helpers; i++ {
 			v.wake[i] <- struct{}{}
 		}
 	}
+}
+
+// join runs the current job on the caller's worker until no chunk is
+// left, waits for the helpers and returns the context's error if the job
+// was cancelled.
+func (v *Verifier) join() error {
+	j := &v.job
 	v.runJob(v.workers[0])
-	if helpers > 0 {
+	if j.helpers > 0 {
 		v.done.Wait()
 	}
-	j.records, j.results, j.lines, j.done = nil, nil, nil, nil
+	var err error
 	if j.stopped.Load() {
-		return ctx.Err()
+		err = j.ctx.Err()
 	}
-	return nil
+	j.records, j.results, j.lines, j.ctx, j.done = nil, nil, nil, nil, nil
+	return err
 }
 
 // runJob takes chunks of the current job until none is left or the job is

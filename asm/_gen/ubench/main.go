@@ -66,6 +66,24 @@ func loop13(n int)
 //go:noescape
 func loop14(n int)
 
+//go:noescape
+func loop15(n int)
+
+//go:noescape
+func loop16(n int)
+
+//go:noescape
+func loop17(n int)
+
+//go:noescape
+func loop18(n int)
+
+//go:noescape
+func loop19(n int)
+
+//go:noescape
+func loop20(n int)
+
 var loops = []struct {
 	name string
 	fn   func(int)
@@ -86,6 +104,12 @@ var loops = []struct {
 	{"round, 6 chains", loop12, 120},
 	{"round, 8 chains", loop13, 80},
 	{"round, 12 chains", loop14, 120},
+	{"kernel round, 4 groups", loop15, 160},
+	{"memory round, 4 groups", loop16, 160},
+	{"memory round, 6 groups", loop17, 240},
+	{"memory round, 8 groups", loop18, 320},
+	{"lockstep, 4 groups", loop19, 288},
+	{"memory lockstep, 8 groups", loop20, 576},
 }
 
 var sink uint64
