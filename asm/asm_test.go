@@ -685,3 +685,36 @@ func TestAllocs(t *testing.T) {
 		check("Fused.Run shared, two chains", func() { f.Run() })
 	})
 }
+
+// TestCheckBlocks: checkBlocks (eight counts at a time) panics exactly when
+// a count of a lane below n exceeds MaxMACBlocks, whatever the lane and the
+// value, against the count-by-count check.
+func TestCheckBlocks(t *testing.T) {
+	panics := func(nb *[MaxLanes]uint8, n int) (p bool) {
+		defer func() { p = recover() != nil }()
+		checkBlocks(nb, n)
+		return false
+	}
+	var nb [MaxLanes]uint8
+	for i := range nb {
+		nb[i] = uint8(i % (MaxMACBlocks + 1))
+	}
+	for n := 0; n <= MaxLanes; n++ {
+		if panics(&nb, n) {
+			t.Fatalf("counts 0..%d, n=%d: panics", MaxMACBlocks, n)
+		}
+	}
+	for lane := 0; lane < MaxLanes; lane++ {
+		for v := 0; v < 256; v++ {
+			old := nb[lane]
+			nb[lane] = uint8(v)
+			for _, n := range []int{lane, lane + 1, MaxLanes} {
+				want := lane < n && v > MaxMACBlocks
+				if got := panics(&nb, n); got != want {
+					t.Fatalf("lane %d = %d, n=%d: panics %v, want %v", lane, v, n, got, want)
+				}
+			}
+			nb[lane] = old
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package asm
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -111,11 +112,31 @@ func checkLanes(n int) bool {
 	return n > 0
 }
 
+// checkBlocks panics if nblocks[i] > MaxMACBlocks for some i < n. Eight
+// counts at a time: with the top bit of each byte cleared, adding
+// 0x80-(MaxMACBlocks+1) sets it exactly in the bytes above MaxMACBlocks,
+// without a carry into the next byte; bytes with the top bit set are
+// caught by or-ing the counts themselves.
 func checkBlocks(nblocks *[MaxLanes]uint8, n int) {
-	for i := 0; i < n; i++ {
+	const (
+		ones = 0x0101010101010101
+		low7 = 0x7f * ones
+		top  = 0x80 * ones
+		add  = (0x80 - (MaxMACBlocks + 1)) * ones
+	)
+	var bad uint64
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		x := binary.LittleEndian.Uint64(nblocks[i:])
+		bad |= x&low7 + add | x
+	}
+	for ; i < n; i++ {
 		if nblocks[i] > MaxMACBlocks {
-			panic("asm: MAC block count above MaxMACBlocks")
+			bad = top
 		}
+	}
+	if bad&top != 0 {
+		panic("asm: MAC block count above MaxMACBlocks")
 	}
 }
 
