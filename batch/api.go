@@ -223,8 +223,11 @@ type Options struct {
 	// SIMD lanes), for comparisons.
 	Scalar bool
 	// CacheEntries bounds, per worker, the cache of derived parent keys of
-	// the card level (for keys with 2 or more levels); 0 means 1024. It is
-	// rounded up to a power of two.
+	// the card level (for keys with 2 or more levels); 0 means 4096. It is
+	// rounded up to a power of two. The cache starts at 1024 entries (or
+	// the bound, if lower) and doubles, up to the bound, once more than one
+	// lookup in 256 evicts a key: a key set with more parents than fit. An
+	// entry takes about 2 KiB.
 	CacheEntries int
 }
 

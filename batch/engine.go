@@ -101,13 +101,17 @@ type worker struct {
 	// arrays, one cache line per set, and touches only the entry it hits.
 	cacheTag  []uint64
 	cacheUsed []uint64
-	mask      uint64
+	setShift  uint // 64 - log2(sets): the set is the top bits of the hash
 	nextID    uint64
 	tick      uint64 // cache use counter
-	sess      laneGroup
-	tac       laneGroup
-	dsess     desGroup
-	dtac      desGroup
+	// The cache grows (up to maxEntries) when more than one lookup in
+	// evictRatio evicts a key (see growCache).
+	maxEntries         int
+	lookups, evictions uint64
+	sess               laneGroup
+	tac                laneGroup
+	dsess              desGroup
+	dtac               desGroup
 	// desLanes counts the lanes run through asm.DESFused (for the tests).
 	desLanes uint64
 	des0     uint64                                 // records verified by record0DES (for the tests)
@@ -116,11 +120,7 @@ type worker struct {
 	fs       [MaxFactors]diversify.Factor
 }
 
-func newWorker(v *Verifier, entries int) *worker {
-	n := cacheWays
-	for n < entries {
-		n <<= 1
-	}
+func newWorker(v *Verifier, maxEntries int) *worker {
 	w := &worker{
 		index:       &v.index,
 		masters:     v.masters,
@@ -131,21 +131,61 @@ func newWorker(v *Verifier, entries int) *worker {
 		lowestFirst: v.profile.FactorOrder == mac.LowestFirst,
 		sessRule:    v.profile.SM4Session,
 		v:           v,
-		cache:       make([]cacheEntry, n),
-		cacheDES:    make([]desSlot, n),
-		cacheTag:    make([]uint64, n),
-		cacheUsed:   make([]uint64, n),
-		mask:        uint64(n - 1),
+		maxEntries:  roundEntries(maxEntries),
 		nextID:      1 << 32,
 	}
-	for i := range w.cache {
-		w.cache[i].idx = uint32(i)
-	}
+	w.setCache(min(initialEntries, w.maxEntries))
 	w.sess.init(true)
 	w.tac.init(false)
 	w.dsess.init(true)
 	w.dtac.init(false)
 	return w
+}
+
+// Parent-key cache sizing: it starts at initialEntries (or the bound, if
+// lower) and doubles, up to the bound, at a chunk's start once more than
+// one lookup in evictRatio of the job so far (or since the last growth)
+// evicted a key, and at least minEvictions did. The first pass over a file
+// fills empty ways and evicts nothing, so only a key set with more parents
+// than fit (or than the sets spread evenly) makes it grow.
+const (
+	initialEntries = 1024
+	evictRatio     = 256
+	minEvictions   = 64
+)
+
+// roundEntries rounds a cache bound up to a power of two of at least
+// cacheWays.
+func roundEntries(n int) int {
+	m := cacheWays
+	for m < n {
+		m <<= 1
+	}
+	return m
+}
+
+// setCache replaces the parent-key cache with an empty one of n entries
+// (a power of two), wiping the keys of the old one.
+func (w *worker) setCache(n int) {
+	w.wipeCache()
+	w.cache = make([]cacheEntry, n)
+	w.cacheDES = make([]desSlot, n)
+	w.cacheTag = make([]uint64, n)
+	w.cacheUsed = make([]uint64, n)
+	w.setShift = uint(64 - bits.TrailingZeros(uint(n/cacheWays)))
+	for i := range w.cache {
+		w.cache[i].idx = uint32(i)
+	}
+}
+
+// wipeCache wipes the keys of the parent-key cache and empties it.
+func (w *worker) wipeCache() {
+	for i := range w.cache {
+		w.cache[i] = cacheEntry{idx: uint32(i)}
+		w.cacheDES[i] = desSlot{}
+	}
+	clear(w.cacheTag)
+	clear(w.cacheUsed)
 }
 
 func (g *laneGroup) init(session bool) {
@@ -163,12 +203,7 @@ func (g *laneGroup) wipe() {
 }
 
 func (w *worker) wipe() {
-	for i := range w.cache {
-		w.cache[i] = cacheEntry{idx: uint32(i)}
-		w.cacheDES[i] = desSlot{}
-	}
-	clear(w.cacheTag)
-	clear(w.cacheUsed)
+	w.wipeCache()
 	w.sess.wipe()
 	w.tac.wipe()
 	w.dsess.wipe()
@@ -208,6 +243,7 @@ func header(r *Record) uint64 {
 // batch in use per chunk, about a tenth more calls on mixed files.)
 func (w *worker) chunk(j *job, lo, hi int) {
 	w.results = j.results
+	w.growCache()
 	w.desOn = w.useDES()
 	w.vecFill = hasFill512 && !w.scalarAll && asm.Impl() == "avx512gfni"
 	records, results := j.records[lo:hi], j.results[lo:hi]
@@ -247,6 +283,20 @@ func (w *worker) finish() {
 	}
 	w.fast = fastRoute{}
 	w.results = nil
+	w.lookups, w.evictions = 0, 0
+}
+
+// growCache doubles the parent-key cache (up to its bound) when the
+// lookups of the job so far evicted a key too often (see initialEntries).
+// Queued lanes need not run first: a lane batch holds a copy of its
+// parent's key and schedules and only the entry's id, which no new entry
+// reuses.
+func (w *worker) growCache() {
+	if w.evictions < minEvictions || w.evictions*evictRatio <= w.lookups || len(w.cache) >= w.maxEntries {
+		return
+	}
+	w.setCache(2 * len(w.cache))
+	w.lookups, w.evictions = 0, 0
 }
 
 // fastRun queues the TAC lanes of the leading records that follow the
@@ -530,9 +580,10 @@ func (w *worker) lookupCache(m *master, prefix []diversify.Factor) *cacheEntry {
 	// 4-way set associative, least recently used out: a clearing file
 	// touches a few hundred parents (cities × families × usages), which a
 	// direct-mapped table of the same size would keep evicting.
-	set := (h ^ h>>32) & w.mask &^ (cacheWays - 1)
+	set := (h >> w.setShift) * cacheWays
 	tag := h | 1
 	w.tick++
+	w.lookups++
 	tags := w.cacheTag[set : set+cacheWays : set+cacheWays]
 	used := w.cacheUsed[set : set+cacheWays : set+cacheWays]
 	// The matching way, found without a branch per way (the ways of a
@@ -553,6 +604,9 @@ func (w *worker) lookupCache(m *master, prefix []diversify.Factor) *cacheEntry {
 		}
 	}
 	e := &w.cache[set+uint64(v)]
+	if tags[v] != 0 {
+		w.evictions++
+	}
 	tags[v], used[v] = tag, w.tick
 	w.nextID++
 	if d := &w.cacheDES[e.idx]; d.dkReady || d.tdesReady {

@@ -115,7 +115,7 @@ func NewVerifier(ks *KeySet, opts *Options) (*Verifier, error) {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
 	if o.CacheEntries <= 0 {
-		o.CacheEntries = 1024
+		o.CacheEntries = 4096
 	}
 	p := ks.Profile
 	v := &Verifier{

@@ -2,11 +2,15 @@ package batch
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/sscard/sscard/asm"
+	demo "github.com/sscard/sscard/internal/gen"
+	"github.com/sscard/sscard/internal/race"
 	"github.com/sscard/sscard/mac"
 )
 
@@ -268,6 +272,117 @@ func TestEncodeMatchesMac(t *testing.T) {
 					t.Fatalf("%v %v padded %v: %x (%d blocks), want %x", r.Kind, f, p, got, nb, padded)
 				}
 			}
+		}
+	}
+}
+
+// TestCacheGrows: a key set with more parents than the parent-key cache's
+// first size (3600 here, against 1024) makes it grow, up to the bound;
+// the results stay right (each tampered record, and only those, is
+// rejected) while it grows, and once grown a call allocates nothing. A
+// key set with few parents leaves it at its first size.
+func TestCacheGrows(t *testing.T) {
+	workload := func(cities, n int) (*KeySet, []Record, []bool) {
+		ks, err := ParseKeySet(demo.AppendKeySetJSON(nil, demo.DemoProfile, demo.Demo()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := demo.New(ks.Profile, demo.Demo(), demo.Options{Seed: 3, Tamper: 0.01, Cities: cities})
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs := make([]Record, n)
+		tampered := make([]bool, n)
+		var line []byte
+		for i := range recs {
+			line, tampered[i] = g.Next(line[:0])
+			if err := ParseRecord(line, &recs[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return ks, recs, tampered
+	}
+	n := 30_000
+	if testing.Short() {
+		n = 15_000
+	}
+	check := func(v *Verifier, recs []Record, tampered []bool, res []Result) {
+		t.Helper()
+		if err := v.Verify(recs, res); err != nil {
+			t.Fatal(err)
+		}
+		for i := range res {
+			if (res[i].Status != StatusOK) != tampered[i] || tampered[i] && res[i].Status != StatusMismatch {
+				t.Fatalf("record %d: status %v, tampered %v", i, res[i].Status, tampered[i])
+			}
+		}
+	}
+	ks, recs, tampered := workload(600, n)
+	// Sorted by city, records of one parent come in runs and share a lane
+	// batch bound to its cache entry: growing the cache must run those
+	// lanes first.
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return bytes.Compare(recs[a].Factors[0][:], recs[b].Factors[0][:])
+	})
+	sorted, sortedTampered := make([]Record, n), make([]bool, n)
+	for i, j := range order {
+		sorted[i], sortedTampered[i] = recs[j], tampered[j]
+	}
+	res := make([]Result, n)
+	forEachPath(t, func(t *testing.T, scalar bool) {
+		// The default bound on one worker, a lower one on two.
+		for workers, bound := range []int{1: 0, 2: 2048} {
+			if workers == 0 {
+				continue
+			}
+			v, err := NewVerifier(ks, &Options{Workers: workers, CacheEntries: bound, Scalar: scalar})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := cmp.Or(bound, 4096)
+			w := v.workers[0]
+			if len(w.cache) != initialEntries {
+				t.Fatalf("bound %d: first size %d", bound, len(w.cache))
+			}
+			sizes := []int{len(w.cache)}
+			for i := 0; i < 3; i++ {
+				if i == 0 {
+					check(v, sorted, sortedTampered, res)
+				} else {
+					check(v, recs, tampered, res)
+				}
+				sizes = append(sizes, len(w.cache))
+			}
+			t.Logf("bound %d, %d workers: worker 0's cache sizes %v", bound, workers, sizes)
+			for _, w := range v.workers {
+				if len(w.cache) != want {
+					t.Errorf("bound %d: the cache grew to %d, want %d", bound, len(w.cache), want)
+				}
+			}
+			if !race.Enabled {
+				if a := testing.AllocsPerRun(2, func() { v.Verify(recs, res) }); a != 0 {
+					t.Errorf("bound %d: %v allocations per call once grown", bound, a)
+				}
+			}
+			v.Close()
+		}
+	})
+	ks, recs, tampered = workload(16, n)
+	v, err := NewVerifier(ks, &Options{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	for i := 0; i < 3; i++ {
+		check(v, recs, tampered, res)
+	}
+	for _, w := range v.workers {
+		if len(w.cache) != initialEntries {
+			t.Errorf("96 parents: the cache grew to %d", len(w.cache))
 		}
 	}
 }
