@@ -255,9 +255,10 @@ type StreamOptions struct {
 	MaxLineBytes int
 	// BatchLines is how many lines are verified together; 0 means 8192 or
 	// 2048 per worker, whichever is more. A batch also ends after 4 MiB of
-	// lines or 1 MiB per worker, whichever is more. Two batches are held at
-	// a time: the workers verify one while the caller's goroutine writes
-	// the results of the one before and reads the one after.
+	// lines or 1 MiB per worker, whichever is more. Three batches are held
+	// at a time: the workers verify one and format the results of the one
+	// before, while the caller's goroutine writes the results of the one
+	// before that and reads the next.
 	BatchLines int
 }
 

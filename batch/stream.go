@@ -204,11 +204,11 @@ func isBlank(line []byte) bool {
 // malformed; LF and CRLF line ends and a last line without one are
 // accepted. With FormatAuto the first non-blank line decides: '{' means JSON
 // Lines, a valid CSV header means CSV, anything else JSON Lines (that line
-// then being malformed). Memory stays bounded whatever the input size: two
-// batches of lines (see StreamOptions.BatchLines) and their records. The
-// workers parse and verify one batch while the calling goroutine writes
-// the results of the one before and reads the one after; it then joins the
-// workers. VerifyStream returns the counts per status and the first read,
+// then being malformed). Memory stays bounded whatever the input size:
+// three batches of lines (see StreamOptions.BatchLines), their records and
+// results. The workers parse and verify one batch and format the results
+// of the one before, while the calling goroutine writes the results of the
+// one before that and reads the next; it then joins the workers. VerifyStream returns the counts per status and the first read,
 // write or context error (with an explicit FormatCSV, a bad header is an
 // error wrapping ErrCSVHeader); after an error the output is incomplete.
 func (v *Verifier) VerifyStream(ctx context.Context, r io.Reader, w io.Writer, opts *StreamOptions) (Summary, error) {
@@ -226,49 +226,64 @@ func (v *Verifier) VerifyStream(ctx context.Context, r io.Reader, w io.Writer, o
 	st := v.takeStream(r, w, o.MaxLineBytes, max(minBatchBytes, bytesPerWorker*len(v.workers)))
 	defer v.putStream(st)
 	st.format = o.Format
-	// cur: the batch to verify next; prev: the batch whose results are
-	// still to be written (when ran is set).
-	cur, prev := &st.slots[0], &st.slots[1]
-	eof, readErr := st.split(cur, o.BatchLines)
+	// Three slots take turns: in round i the workers verify the batch in
+	// slot i%3 and format the results of the one in slot (i+2)%3 (verified
+	// in round i-1), while this goroutine writes the formatted results in
+	// slot (i+1)%3 (round i-2's batch) and reads the next batch into it.
+	slot := func(i int) *streamSlot { return &st.slots[i%3] }
+	eof, readErr := st.split(slot(0), o.BatchLines)
 	var err error
-	ran := false // prev holds results to write
-	for readErr == nil && len(cur.lb.num) > 0 {
+	verified, formatted := false, false // slot(i+2), slot(i+1) hold such results
+	i := 0
+	for readErr == nil && len(slot(i).lb.num) > 0 {
 		if err = ctx.Err(); err != nil {
 			break
 		}
+		cur := slot(i)
 		n := len(cur.lb.num)
 		records, results := cur.grow(n, o.BatchLines)
+		var fmtSlot *streamSlot
+		if verified {
+			fmtSlot = slot(i + 2)
+		}
 		v.mu.Lock()
 		if v.closed {
 			v.mu.Unlock()
 			err = ErrClosed
 			break
 		}
-		v.start(ctx, records, results, &cur.lb)
-		// While the helpers verify cur: write prev, read the next batch
-		// into its slot, then join them.
-		if ran {
-			err = st.write(prev, &sum)
+		v.start(ctx, records, results, &cur.lb, fmtSlot)
+		if formatted {
+			err = st.write(slot(i+1), &sum)
 		}
 		if err == nil {
 			if eof {
-				prev.lb.reset()
+				slot(i + 1).lb.reset()
 			} else {
-				eof, readErr = st.split(prev, o.BatchLines)
+				eof, readErr = st.split(slot(i+1), o.BatchLines)
 			}
 		}
 		if jerr := v.join(); err == nil {
 			err = jerr
 		}
 		v.mu.Unlock()
-		ran = err == nil
-		cur, prev = prev, cur
 		if err != nil {
 			break
 		}
+		formatted, verified = verified, true
+		i++
 	}
-	if err == nil && ran {
-		err = st.write(prev, &sum)
+	// Left: the formatted results in slot(i+1) and the verified ones in
+	// slot(i+2) (also after a read error; not after another error).
+	if err == nil && formatted {
+		err = st.write(slot(i+1), &sum)
+	}
+	if err == nil && verified {
+		s := slot(i + 2)
+		for c := range s.chunks() {
+			s.formatChunk(c)
+		}
+		err = st.write(s, &sum)
 	}
 	if err == nil {
 		err = readErr
@@ -324,31 +339,53 @@ func (st *streamState) split(s *streamSlot, maxLines int) (eof bool, err error) 
 	return eof, nil
 }
 
-// write writes the results of s and counts them in sum. A write error is
-// kept in st.writeErr: nothing more is written after it.
-func (st *streamState) write(s *streamSlot, sum *Summary) error {
-	out := st.out
-	for i, num := range s.lb.num {
+// chunks returns the number of format chunks of s's batch.
+func (s *streamSlot) chunks() int {
+	return (len(s.lb.num) + chunkRecords - 1) / chunkRecords
+}
+
+// formatChunk formats the results of lines c*chunkRecords.. of s's batch
+// (at most chunkRecords) as JSON Lines into s.out[c] and counts them in
+// s.counts[c]. Workers run it on the batch verified the round before.
+func (s *streamSlot) formatChunk(c int) {
+	lo := c * chunkRecords
+	hi := min(lo+chunkRecords, len(s.lb.num))
+	out := s.out[c][:0]
+	var n Summary
+	for i := lo; i < hi; i++ {
 		res := &s.results[i]
-		out = AppendResultJSON(out[:0], num, res)
+		out = AppendResultJSON(out, s.lb.num[i], res)
 		out = append(out, '\n')
-		if _, err := st.bw.Write(out); err != nil {
+		switch res.Status {
+		case StatusOK:
+			n.OK++
+		case StatusMismatch:
+			n.Mismatch++
+		case StatusUnknownKey:
+			n.UnknownKey++
+		default:
+			n.Malformed++
+		}
+	}
+	n.Lines = int64(hi - lo)
+	s.out[c], s.counts[c] = out, n
+}
+
+// write writes the formatted results of s and counts them in sum. A write
+// error is kept in st.writeErr: nothing more is written after it.
+func (st *streamState) write(s *streamSlot, sum *Summary) error {
+	for c := range s.chunks() {
+		if _, err := st.bw.Write(s.out[c]); err != nil {
 			st.writeErr = err
 			return err
 		}
-		sum.Lines++
-		switch res.Status {
-		case StatusOK:
-			sum.OK++
-		case StatusMismatch:
-			sum.Mismatch++
-		case StatusUnknownKey:
-			sum.UnknownKey++
-		default:
-			sum.Malformed++
-		}
+		n := &s.counts[c]
+		sum.Lines += n.Lines
+		sum.OK += n.OK
+		sum.Mismatch += n.Mismatch
+		sum.UnknownKey += n.UnknownKey
+		sum.Malformed += n.Malformed
 	}
-	st.out = out
 	return nil
 }
 
@@ -360,7 +397,7 @@ func (st *streamState) write(s *streamSlot, sum *Summary) error {
 // they are cleared all the same when a call ends.
 type streamState struct {
 	lr        lineReader
-	slots     [2]streamSlot
+	slots     [3]streamSlot
 	bw, ownBW *bufio.Writer // bw: this call's; ownBW: ours, kept
 	out       []byte
 	writeErr  error
@@ -370,11 +407,14 @@ type streamState struct {
 }
 
 // streamSlot holds one batch: its lines (lb.data is the reader buffer they
-// were read into), records and results.
+// were read into), records, results, and the results formatted, per chunk
+// of chunkRecords lines, with their counts.
 type streamSlot struct {
 	lb      lineBatch
 	records []Record
 	results []Result
+	out     [][]byte
+	counts  []Summary
 }
 
 // takeStream returns stream scratch reading lines of at most max bytes
@@ -419,12 +459,17 @@ func (v *Verifier) putStream(st *streamState) {
 }
 
 // grow returns records and results of length n, growing the kept slices
-// (geometrically, up to limit) when they are shorter.
+// (geometrically, up to limit) when they are shorter, and makes room for
+// the formatted results.
 func (s *streamSlot) grow(n, limit int) ([]Record, []Result) {
 	if len(s.records) < n {
 		c := min(max(n, 2*len(s.records), 64), max(limit, n))
 		s.records = make([]Record, c)
 		s.results = make([]Result, c)
+	}
+	if c := s.chunks(); len(s.out) < c {
+		s.out = append(s.out, make([][]byte, c-len(s.out))...)
+		s.counts = make([]Summary, c)
 	}
 	return s.records[:n], s.results[:n]
 }

@@ -87,9 +87,14 @@ type job struct {
 	lines   *lineBatch // streaming: parse lines first
 	n       int
 	helpers int // helper workers woken
-	next    atomic.Int64
-	stopped atomic.Bool
-	ctx     context.Context
+	// format: a stream batch whose results the workers format (in
+	// chunks, before taking records) while the records of the next verify.
+	format       *streamSlot
+	formatChunks int
+	nextFormat   atomic.Int64
+	next         atomic.Int64
+	stopped      atomic.Bool
+	ctx          context.Context
 }
 
 // zeroSchedule is the schedule of the all-zero key, the stand-in parent of
@@ -235,21 +240,27 @@ func (v *Verifier) run(ctx context.Context, records []Record, results []Result, 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	v.start(ctx, records, results, lines)
+	v.start(ctx, records, results, lines, nil)
 	return v.join()
 }
 
-// start makes records (or lines) the current job and wakes the helper
-// workers on it; the caller's worker joins it in join, which must follow
+// start makes records (or lines) the current job, with the results of
+// format to format first (VerifyStream), and wakes the helper workers on
+// it; the caller's worker joins it in join, which must follow
 // (v.mu is held from start to join). In between, the caller may do other
 // work: VerifyStream reads and writes while the helpers verify.
-func (v *Verifier) start(ctx context.Context, records []Record, results []Result, lines *lineBatch) {
+func (v *Verifier) start(ctx context.Context, records []Record, results []Result, lines *lineBatch, format *streamSlot) {
 	j := &v.job
 	j.ctx, j.done = ctx, ctx.Done()
 	j.records, j.results, j.lines, j.n = records, results, lines, len(records)
+	j.format, j.formatChunks = format, 0
+	if format != nil {
+		j.formatChunks = format.chunks()
+	}
 	j.next.Store(0)
+	j.nextFormat.Store(0)
 	j.stopped.Store(false)
-	chunks := (j.n + chunkRecords - 1) / chunkRecords
+	chunks := (j.n+chunkRecords-1)/chunkRecords + j.formatChunks
 	j.helpers = min(len(v.workers), chunks) - 1
 	if j.helpers > 0 {
 		v.done.Add(j.helpers)
@@ -272,7 +283,7 @@ func (v *Verifier) join() error {
 	if j.stopped.Load() {
 		err = j.ctx.Err()
 	}
-	j.records, j.results, j.lines, j.ctx, j.done = nil, nil, nil, nil, nil
+	j.records, j.results, j.lines, j.ctx, j.done, j.format = nil, nil, nil, nil, nil, nil
 	return err
 }
 
@@ -281,6 +292,11 @@ func (v *Verifier) join() error {
 func (v *Verifier) runJob(w *worker) {
 	j := &v.job
 	defer w.finish()
+	if j.format != nil {
+		for c := int(j.nextFormat.Add(1)) - 1; c < j.formatChunks; c = int(j.nextFormat.Add(1)) - 1 {
+			j.format.formatChunk(c)
+		}
+	}
 	for {
 		if j.done != nil {
 			select {
