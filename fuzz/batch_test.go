@@ -108,5 +108,13 @@ func FuzzVerifyStream(f *testing.F) {
 		if sum.OK+sum.Mismatch+sum.UnknownKey+sum.Malformed != sum.Lines {
 			t.Fatalf("summary does not add up: %+v", sum)
 		}
+		// Batches of 1 to 3 lines: many rounds of the stream's pipeline
+		// (verify one batch, format the one before, write the one before
+		// that). The output must not depend on the batch size.
+		var small bytes.Buffer
+		sum2, err := v.VerifyStream(context.Background(), bytes.NewReader(data), &small, &batch.StreamOptions{Format: batch.FormatJSON, BatchLines: 1 + len(data)%3})
+		if err != nil || sum2 != sum || !bytes.Equal(small.Bytes(), out.Bytes()) {
+			t.Fatalf("batches of %d lines: %+v %v, output equal %v; one batch: %+v", 1+len(data)%3, sum2, err, bytes.Equal(small.Bytes(), out.Bytes()), sum)
+		}
 	})
 }
