@@ -48,17 +48,17 @@ func encRound(i int, a, b, c, d, tt, u, v, rk string, inMemory bool) {
 func regRound(g, i int) {
 	s := [4]string{z(4 * g), z(4*g + 1), z(4*g + 2), z(4*g + 3)}
 	t := 20 + 3*(g%2)
-	encRound(i, s[i%4], s[(i+1)%4], s[(i+2)%4], s[(i+3)%4], z(t), z(t+1), z(t+2), fmt.Sprintf("%d(SI)", 256*(i+4)+64*g), false)
+	encRound(i, s[i%4], s[(i+1)%4], s[(i+2)%4], s[(i+3)%4], z(t), z(t+1), z(t+2), fmt.Sprintf("%d(SI)", row*(i+4)+64*g), false)
 }
 
 // memRound: the two newest state words of group g in Z2g, Z2g+1, the two
 // oldest in memory at DI.
 func memRound(g, i int) {
 	r := [2]string{z(2 * g), z(2*g + 1)}
-	a := fmt.Sprintf("%d(DI)", 256*(i%4)+64*g)
-	bb := fmt.Sprintf("%d(DI)", 256*((i+1)%4)+64*g)
+	a := fmt.Sprintf("%d(DI)", row*(i%4)+64*g)
+	bb := fmt.Sprintf("%d(DI)", row*((i+1)%4)+64*g)
 	t := 20 + 2*(g%2)
-	encRound(i, a, bb, r[i%2], r[(i+1)%2], z(t), z(t+1), "", fmt.Sprintf("%d(SI)", 256*(i+4)+64*g), true)
+	encRound(i, a, bb, r[i%2], r[(i+1)%2], z(t), z(t+1), "", fmt.Sprintf("%d(SI)", row*(i+4)+64*g), true)
 }
 
 // keyRound: the kernels' lockstep key-schedule round of group g (J word in
@@ -69,10 +69,10 @@ func keyRound(g, i int, tt, u, v string) {
 	p("VGF2P8AFFINEINVQB $0x00, Z30, %s, %s", tt, tt)
 	p("VPROLD $13, %s, %s", tt, u)
 	p("VPROLD $23, %s, %s", tt, v)
-	p("VPTERNLOGD $0x96, %d(SI), %s, %s", 256*i+64*g, tt, u)
+	p("VPTERNLOGD $0x96, %d(SI), %s, %s", row*i+64*g, tt, u)
 	p("VPTERNLOGD.BCST $0x96, %d(CX), %s, %s", 4*i, v, u)
-	p("VMOVDQA64 %s, %d(SI)", u, 256*(i+4)+64*g)
-	p("VPTERNLOGD $0x96, %d(SI), %s, %s", 256*(i+1)+64*g, u, j)
+	p("VMOVDQA64 %s, %d(SI)", u, row*(i+4)+64*g)
+	p("VPTERNLOGD $0x96, %d(SI), %s, %s", row*(i+1)+64*g, u, j)
 }
 
 func regLockstep(g, i int) {
@@ -85,12 +85,18 @@ func regLockstep(g, i int) {
 func memLockstep(g, i int) {
 	keyRound(g, i, "Z24", "Z25", "Z26")
 	r := [2]string{z(2 * g), z(2*g + 1)}
-	a := fmt.Sprintf("%d(DI)", 256*(i%4)+64*g)
-	bb := fmt.Sprintf("%d(DI)", 256*((i+1)%4)+64*g)
+	a := fmt.Sprintf("%d(DI)", row*(i%4)+64*g)
+	bb := fmt.Sprintf("%d(DI)", row*((i+1)%4)+64*g)
 	encRound(i, a, bb, r[i%2], r[(i+1)%2], "Z24", "Z26", "", "Z25", true)
 }
 
+// row is the stride between the rows (state slots, round keys) of the
+// loop being written: 64 bytes per group, so that no two groups share an
+// address.
+var row int
+
 func loop(k, groups int, round func(g, i int), doc string) {
+	row = 64 * groups
 	fmt.Fprintf(&b, "\n// func loop%d(n int): %s\nTEXT ·loop%d(SB), NOSPLIT, $0-8\n", k, doc, k)
 	p("MOVQ n+0(FP), AX")
 	p("LEAQ ·ubuf(SB), DI")
