@@ -68,9 +68,6 @@ func cbcmac512(dst *Blocks, k *Keys, msg *[MaxMACBlocks]Blocks, nblocks *[MaxLan
 func fused512(out *Blocks, shared *sm4.Schedule, parent *Blocks, div *Blocks, sess *Blocks, msg *[MaxMACBlocks]Blocks, nblocks *[MaxLanes]uint8, mask uint64, want *[MaxLanes]uint32, bad *uint64, out2 *Blocks, msg2 *[MaxMACBlocks]Blocks, nblocks2 *[MaxLanes]uint8, want2 *[MaxLanes]uint32, bad2 *uint64)
 
 //go:noescape
-func fusedPair512(a *Fused, b *Fused, maskA uint64, maskB uint64)
-
-//go:noescape
 func expandKeysGFNI(dst *Keys, keys *Blocks, off int)
 
 //go:noescape
@@ -162,20 +159,6 @@ func fusedAVX512(f *Fused) {
 	// fused512 finds the longest MAC chains of lanes < N itself.
 	fused512(&f.Out, f.Shared, parent, &f.Div, sess, &f.Msg, &f.NBlocks, laneMask(f.N), &f.Want, &f.Bad,
 		&f.Out2, &f.Msg2, &f.NBlocks2, &f.Want2, &f.Bad2)
-}
-
-func fusedPairAVX512(a, b *Fused) {
-	for _, f := range []*Fused{a, b} {
-		raceRead(f)
-		raceWrite(&f.Out)
-		raceWrite(&f.Bad)
-		raceWrite(&f.Out2)
-		raceWrite(&f.Bad2)
-		if f.Shared != nil {
-			raceRead(f.Shared)
-		}
-	}
-	fusedPair512(a, b, laneMask(a.N), laneMask(b.N))
 }
 
 // AVX2: 32 lanes per kernel call. A chunk that reaches past n runs into a

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -317,7 +316,46 @@ func TestFused(t *testing.T) {
 					// chain2: 0 none, 1 random lengths (0..4), 2 chain 2
 					// only (chain 1 empty in every lane).
 					chain2 := r.IntN(3)
-					f, sharedKey := randFused(r, n, shared, session, chain2)
+					var f Fused
+					f.N = n
+					f.Session = session
+					randBlocks(r, &f.Parent)
+					randBlocks(r, &f.Div)
+					randBlocks(r, &f.Sess)
+					for b := range f.Msg {
+						randBlocks(r, &f.Msg[b])
+					}
+					for i := range f.NBlocks {
+						f.NBlocks[i] = uint8(r.IntN(MaxMACBlocks + 1))
+						if i >= n {
+							f.NBlocks[i] = 0xee
+						}
+					}
+					f.NBlocks[n-1] = MaxMACBlocks
+					for b := range f.Msg2 {
+						randBlocks(r, &f.Msg2[b])
+					}
+					for i := range f.NBlocks2 {
+						switch {
+						case i >= n:
+							f.NBlocks2[i] = 0xee
+						case chain2 > 0:
+							f.NBlocks2[i] = uint8(r.IntN(MaxMACBlocks + 1))
+						}
+					}
+					if chain2 == 2 {
+						clear(f.NBlocks[:n])
+						f.NBlocks2[0] = uint8(1 + r.IntN(MaxMACBlocks))
+					}
+					var sharedKey [16]byte
+					if shared {
+						for i := range sharedKey {
+							sharedKey[i] = byte(r.Uint32())
+						}
+						var s sm4.Schedule
+						s.Init(&sharedKey)
+						f.Shared = &s
+					}
 					fillCanary(&f.Out)
 					fillCanary(&f.Out2)
 					want := f
@@ -366,112 +404,6 @@ func TestFused(t *testing.T) {
 							}
 						}
 					}
-				}
-			}
-		}
-	})
-}
-
-// randFused returns a Fused of n lanes with random keys and messages, a
-// Shared parent (and its key) when shared, and chain lengths by chain2: 0
-// chain 1 only, 1 both chains of random lengths (0..4), 2 chain 2 only
-// (chain 1 empty in every lane). Lane n-1 has the longest chain 1 unless
-// chain2 is 2; counts of lanes >= n are 0xee.
-func randFused(r *rand.Rand, n int, shared, session bool, chain2 int) (f Fused, sharedKey [16]byte) {
-	f.N = n
-	f.Session = session
-	randBlocks(r, &f.Parent)
-	randBlocks(r, &f.Div)
-	randBlocks(r, &f.Sess)
-	for b := range f.Msg {
-		randBlocks(r, &f.Msg[b])
-	}
-	for i := range f.NBlocks {
-		f.NBlocks[i] = uint8(r.IntN(MaxMACBlocks + 1))
-		if i >= n {
-			f.NBlocks[i] = 0xee
-		}
-	}
-	f.NBlocks[n-1] = MaxMACBlocks
-	for b := range f.Msg2 {
-		randBlocks(r, &f.Msg2[b])
-	}
-	for i := range f.NBlocks2 {
-		switch {
-		case i >= n:
-			f.NBlocks2[i] = 0xee
-		case chain2 > 0:
-			f.NBlocks2[i] = uint8(r.IntN(MaxMACBlocks + 1))
-		}
-	}
-	if chain2 == 2 {
-		clear(f.NBlocks[:n])
-		f.NBlocks2[0] = uint8(1 + r.IntN(MaxMACBlocks))
-	}
-	if shared {
-		for i := range sharedKey {
-			sharedKey[i] = byte(r.Uint32())
-		}
-		var s sm4.Schedule
-		s.Init(&sharedKey)
-		f.Shared = &s
-	}
-	return f, sharedKey
-}
-
-// TestRunPair: RunPair on two batches of independent random shapes (shared
-// parent or not, session key or not, lane counts, chain lengths, chain 2 or
-// not) gives each batch what the reference gives, Bad and Bad2 included,
-// writes no lane >= N and modifies no input; on every path (the AVX-512
-// one runs the two-batch kernel).
-func TestRunPair(t *testing.T) {
-	forEachImpl(t, func(t *testing.T) {
-		r := newRand(t)
-		rounds := 300
-		if testing.Short() {
-			rounds = 60
-		}
-		for k := 0; k < rounds; k++ {
-			var fs [2]Fused
-			var wants [2]Fused
-			var bads [2][2]uint64
-			var desc string
-			for x := range fs {
-				n := laneCounts[r.IntN(len(laneCounts))]
-				shared, session, chain2 := r.IntN(3) > 0, r.IntN(2) == 0, r.IntN(3)
-				fs[x], _ = randFused(r, n, shared, session, chain2)
-				f := &fs[x]
-				fillCanary(&f.Out)
-				fillCanary(&f.Out2)
-				wants[x] = *f
-				refFused(&wants[x])
-				bads[x][0] = setWant(r, &f.Want, &wants[x].Out, n)
-				bads[x][1] = setWant(r, &f.Want2, &wants[x].Out2, n)
-				f.Bad, f.Bad2 = r.Uint64(), r.Uint64()
-				desc += fmt.Sprintf(" [n=%d shared=%v session=%v chain2=%d]", n, shared, session, chain2)
-			}
-			before := fs
-			RunPair(&fs[0], &fs[1])
-			for x := range fs {
-				f, w := &fs[x], &wants[x]
-				checkCanary(t, "Fused.Out", &f.Out, f.N)
-				checkCanary(t, "Fused.Out2", &f.Out2, f.N)
-				for i := 0; i < f.N; i++ {
-					if g, e := laneBlock(&f.Out, i), laneBlock(&w.Out, i); g != e {
-						t.Fatalf("round %d%s: batch %d lane %d chain 1: got %x, ref %x", k, desc, x, i, g, e)
-					}
-					if g, e := laneBlock(&f.Out2, i), laneBlock(&w.Out2, i); g != e {
-						t.Fatalf("round %d%s: batch %d lane %d chain 2: got %x, ref %x", k, desc, x, i, g, e)
-					}
-				}
-				if f.Bad != bads[x][0] || f.Bad2 != bads[x][1] {
-					t.Fatalf("round %d%s: batch %d: Bad %064b, Bad2 %064b, want %064b, %064b", k, desc, x, f.Bad, f.Bad2, bads[x][0], bads[x][1])
-				}
-				after := *f
-				after.Out, after.Bad = before[x].Out, before[x].Bad
-				after.Out2, after.Bad2 = before[x].Out2, before[x].Bad2
-				if after != before[x] {
-					t.Fatalf("round %d%s: batch %d: RunPair modified inputs", k, desc, x)
 				}
 			}
 		}

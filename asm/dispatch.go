@@ -220,30 +220,6 @@ func (f *Fused) Run() {
 	f.Bad2 = mismatches(&f.Out2.W[0], &f.Want2, f.N)
 }
 
-// RunPair runs a and b as a.Run and b.Run would, with the same results and
-// the same rules (each N in 0..MaxLanes, every block count at most
-// MaxMACBlocks; other values panic). On the AVX-512 path one kernel call
-// takes both when both have lanes: the phases that are not in lockstep
-// with a key schedule (the card key under a shared parent, the MAC blocks
-// after the first) then interleave eight groups of 16 lanes instead of
-// four, which hides more of a round's latency. a and b must not be the
-// same Fused.
-func RunPair(a, b *Fused) {
-	if a == b {
-		panic("asm: RunPair of a Fused with itself")
-	}
-	if impl != implAVX512 || a.N <= 0 || b.N <= 0 || a.N > MaxLanes || b.N > MaxLanes {
-		a.Run()
-		b.Run()
-		return
-	}
-	checkBlocks(&a.NBlocks, a.N)
-	checkBlocks(&a.NBlocks2, a.N)
-	checkBlocks(&b.NBlocks, b.N)
-	checkBlocks(&b.NBlocks2, b.N)
-	fusedPairAVX512(a, b)
-}
-
 // mismatches returns the mask of lanes i < n with out[i] != want[i], in
 // constant time.
 func mismatches(out, want *[MaxLanes]uint32, n int) uint64 {

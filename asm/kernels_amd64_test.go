@@ -341,15 +341,13 @@ func kGHz() float64 {
 // BenchmarkKernel measures every kernel and S-box flavour on 64 lanes and
 // reports ns and estimated core cycles per lane (per key schedule, block, or
 // verify). Fused shapes: tac = Shared parent, no session key, 2 MAC blocks;
-// session = the same plus a session key; session2 = the same with a second
-// chain of 2 blocks; pair-* = the same shapes on two batches in one call
-// (RunPair's kernel), per lane of the 128.
+// session = the same plus a session key.
 func BenchmarkKernel(b *testing.B) {
 	for _, ks := range kernelSets() {
 		if !ks.ok {
 			continue
 		}
-		runN := func(name, unit string, lanes int, fn func()) {
+		run := func(name, unit string, fn func()) {
 			b.Run("impl="+ks.name+"/op="+name, func(b *testing.B) {
 				if ks.mode >= 0 {
 					old := avx2Mode
@@ -369,15 +367,14 @@ func BenchmarkKernel(b *testing.B) {
 					}
 					best = min(best, time.Since(t))
 				}
-				ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N*kBatch*lanes)
-				bestNs := float64(best.Nanoseconds()) / float64(kBatch*lanes)
+				ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N*kBatch*MaxLanes)
+				bestNs := float64(best.Nanoseconds()) / float64(kBatch*MaxLanes)
 				b.ReportMetric(ns, "ns/"+unit)
 				b.ReportMetric(ns*ghz, "cycles/"+unit)
 				b.ReportMetric(bestNs, "best-ns/"+unit)
 				b.ReportMetric(bestNs*ghz, "best-cycles/"+unit)
 			})
 		}
-		run := func(name, unit string, fn func()) { runN(name, unit, MaxLanes, fn) }
 		r := rand.New(rand.NewPCG(1, 2))
 		var keys, x Blocks
 		kRandBlocks(r, &keys)
@@ -405,22 +402,10 @@ func BenchmarkKernel(b *testing.B) {
 			if session {
 				name = "fused-session"
 			}
-			// pair-*: RunPair on two such batches (the AVX-512 path
-			// only), per lane of the 128.
-			g := new(Fused)
-			*g = *f
-			kRandBlocks(r, &g.Div)
 			run(name, "txn", func() { ks.fused(f) })
-			if ks.name == "avx512gfni" {
-				runN("pair"+name[5:], "txn", 2*MaxLanes, func() { fusedPairAVX512(f, g) })
-			}
 			if session {
 				f.NBlocks2 = nb
-				g.NBlocks2 = nb
 				run("fused-session2", "txn", func() { ks.fused(f) })
-				if ks.name == "avx512gfni" {
-					runN("pair-session2", "txn", 2*MaxLanes, func() { fusedPairAVX512(f, g) })
-				}
 			}
 		}
 	}

@@ -18,5 +18,4 @@ func encryptAVX512(*Blocks, *Keys, *Blocks, int) { panic("asm: unreachable") }
 func cbcmacAVX512(*Blocks, *Keys, *[MaxMACBlocks]Blocks, *[MaxLanes]uint8, int) {
 	panic("asm: unreachable")
 }
-func fusedAVX512(*Fused)             { panic("asm: unreachable") }
-func fusedPairAVX512(*Fused, *Fused) { panic("asm: unreachable") }
+func fusedAVX512(*Fused) { panic("asm: unreachable") }

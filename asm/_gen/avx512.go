@@ -198,7 +198,6 @@ func genAVX512() {
 	p("RET\n")
 
 	genFused512()
-	genFusedPair512()
 }
 
 // zeroLanes512 stores zero to dst (DI) in the valid lanes (K1) whose block
