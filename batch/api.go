@@ -258,7 +258,8 @@ type StreamOptions struct {
 	// lines or 1 MiB per worker, whichever is more. Three batches are held
 	// at a time: the workers verify one and format the results of the one
 	// before, while the caller's goroutine writes the results of the one
-	// before that and reads the next.
+	// before that and reads the next. With lines of about 300 bytes that is
+	// about 3 MiB per worker (12 MiB at least).
 	BatchLines int
 }
 
