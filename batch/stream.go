@@ -390,7 +390,8 @@ func (st *streamState) write(s *streamSlot, sum *Summary) error {
 }
 
 // streamState is the scratch of one VerifyStream call: the line reader,
-// the two batch slots (lines, records, results), the writer buffer.
+// the three batch slots (lines, records, results, formatted results), the
+// writer buffer.
 // Everything grows to what the input needs (a short input allocates
 // little), and a Verifier keeps the state of its last call for the next
 // (concurrent calls each get their own). Records hold no key material;
@@ -399,7 +400,6 @@ type streamState struct {
 	lr        lineReader
 	slots     [3]streamSlot
 	bw, ownBW *bufio.Writer // bw: this call's; ownBW: ours, kept
-	out       []byte
 	writeErr  error
 	format    Format
 	csv       *CSVColumns
@@ -424,7 +424,7 @@ type streamSlot struct {
 func (v *Verifier) takeStream(r io.Reader, w io.Writer, max, batch int) *streamState {
 	st := v.stream.Swap(nil)
 	if st == nil {
-		st = &streamState{out: make([]byte, 0, 512)}
+		st = new(streamState)
 	}
 	st.lr = lineReader{r: r, max: max, batch: batch}
 	const wsize = 64 << 10
