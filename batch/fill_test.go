@@ -2,8 +2,10 @@ package batch
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
+	"github.com/sscard/sscard/asm"
 	"github.com/sscard/sscard/diversify"
 	"github.com/sscard/sscard/mac"
 )
@@ -210,5 +212,29 @@ func BenchmarkFill(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/record")
 		})
+	}
+}
+
+// BenchmarkVerifyFill: BenchmarkVerify's records on the avx512gfni path
+// with each loading of the AVX-512 fast-route filler (gathers, or plain
+// loads and a transpose), to choose between them on a CPU.
+func BenchmarkVerifyFill(b *testing.B) {
+	if !hasFill512 || !slices.Contains(asm.Impls(), "avx512gfni") {
+		b.Skip("no AVX-512 filler on this CPU (or build)")
+	}
+	saved, savedImpl := fillTranspose, asm.Impl()
+	defer func() { fillTranspose = saved; asm.SetImpl(savedImpl) }()
+	asm.SetImpl("avx512gfni")
+	ks, recs := benchPurchaseTAC(4096)
+	for _, tr := range []bool{false, true} {
+		if tr && !hasFillTranspose {
+			continue
+		}
+		fillTranspose = tr
+		name := "fill=gather"
+		if tr {
+			name = "fill=transpose"
+		}
+		b.Run(name, func(b *testing.B) { benchVerify(b, ks, recs, &Options{Workers: 1}) })
 	}
 }
