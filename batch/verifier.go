@@ -87,8 +87,8 @@ type job struct {
 	lines   *lineBatch // streaming: parse lines first
 	n       int
 	helpers int // helper workers woken
-	// format: a stream batch whose results the workers format (in
-	// chunks, before taking records) while the records of the next verify.
+	// format: the stream batch verified the round before, whose results
+	// the workers format (in chunks, before they take records).
 	format       *streamSlot
 	formatChunks int
 	nextFormat   atomic.Int64
