@@ -455,10 +455,29 @@ msg:
 
 done:
 	MOVQ AX, ret+40(FP)
-	// Z12..Z15 may hold div0 (key-derived).
+	// Z12..Z15 may hold div0 (key-derived). Z16..Z31 are zeroed too, as
+	// the lane kernels do: VZEROUPPER leaves them, and no dirty 512-bit
+	// state should outlive the call. (On the Intel part BenchmarkVerify
+	// measured 25.8-28.3 ns with this against 27.1-28.7 without: noise.)
 	VPXORD Z12, Z12, Z12
 	VPXORD Z13, Z13, Z13
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	VPXORD Z24, Z24, Z24
+	VPXORD Z25, Z25, Z25
+	VPXORD Z26, Z26, Z26
+	VPXORD Z27, Z27, Z27
+	VPXORD Z28, Z28, Z28
+	VPXORD Z29, Z29, Z29
+	VPXORD Z30, Z30, Z30
+	VPXORD Z31, Z31, Z31
 	VZEROUPPER
 	RET
