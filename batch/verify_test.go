@@ -335,10 +335,8 @@ func TestCacheGrows(t *testing.T) {
 	res := make([]Result, n)
 	forEachPath(t, func(t *testing.T, scalar bool) {
 		// The default bound on one worker, a lower one on two.
-		for workers, bound := range []int{1: 0, 2: 2048} {
-			if workers == 0 {
-				continue
-			}
+		for _, c := range []struct{ workers, bound int }{{1, 0}, {2, 2048}} {
+			workers, bound := c.workers, c.bound
 			v, err := NewVerifier(ks, &Options{Workers: workers, CacheEntries: bound, Scalar: scalar})
 			if err != nil {
 				t.Fatal(err)
