@@ -236,8 +236,8 @@ func header(r *Record) uint64 {
 		uint64(r.NFactors)<<32 | uint64(r.Present)<<40 | 1<<48
 }
 
-// chunk verifies records lo..hi-1 of the job (parsing their lines first
-// when streaming). Lanes may stay queued after it returns, their results
+// chunk verifies records lo..hi-1 of the job (splitting and parsing their
+// lines first when streaming). Lanes may stay queued after it returns, their results
 // still to be completed: finish runs them when the worker leaves the job.
 // (Running them at every chunk's end would leave a partial kernel call per
 // batch in use per chunk, about a tenth more calls on mixed files.)
@@ -251,6 +251,7 @@ func (w *worker) chunk(j *job, lo, hi int) {
 	// store (with its write-barrier check) per record below.
 	clear(results)
 	if lines := j.lines; lines != nil {
+		lines.split(lo, hi)
 		// Parse the whole chunk first, so that runs of records reach the
 		// fast route together. A line that does not parse leaves a zero
 		// record, which no route matches (its Kind is 0), and is skipped.

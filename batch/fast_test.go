@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"slices"
@@ -382,9 +383,12 @@ func refReadLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err erro
 	return line, false, nil
 }
 
-// TestLineReader checks the in-place line splitting of VerifyStream
-// against the reference on random inputs (lines around the length limit,
-// CR, CRLF, no final line end) read in pieces of every size.
+// TestLineReader checks the batches of lines of VerifyStream against the
+// reference on random inputs (lines around the length limit, CR, CRLF, no
+// final line end) read in pieces of every size, cut into batches of few
+// lines or bytes and counted in pieces of few bytes, the workers' chunks
+// split in any order. As in VerifyStream, three batches take turns: the
+// lines of the batch before must stay intact while the next is read.
 func TestLineReader(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	iters := 3000
@@ -434,52 +438,85 @@ func TestLineReader(t *testing.T) {
 		if rng.IntN(2) == 0 {
 			r = iotest.DataErrReader(r)
 		}
-		// As VerifyStream does, the reader moves to another buffer now and
-		// then; the lines of the batch before must stay intact meanwhile.
-		lr := lineReader{r: r, max: max, batch: minBatchBytes}
-		var bufs [2][]byte
-		cur := 0
-		type kept struct {
-			buf        []byte
-			start, end int
-			want       []byte
+		st := &streamState{format: FormatJSON}
+		if rng.IntN(2) == 0 {
+			// Lines of a, b and CR are no CSV header: the first
+			// non-blank line makes it JSON Lines.
+			st.format = FormatAuto
 		}
-		var batch, before []kept
-		for i := 0; ; i++ {
-			if rng.IntN(4) == 0 {
-				for _, k := range before {
-					if !bytes.Equal(k.buf[k.start:k.end], k.want) {
-						t.Fatalf("input of %d bytes, max %d: a line of the batch before changed: %q, was %q", len(in), max, k.buf[k.start:k.end], k.want)
-					}
-				}
-				before, batch = batch, before[:0]
-				bufs[cur] = lr.buf
-				cur ^= 1
-				lr.rebase(bufs[cur])
+		lr := lineReader{r: r, max: max, batch: minBatchBytes, piece: pieceBytes}
+		if rng.IntN(4) != 0 {
+			lr.batch = 1 + rng.IntN(3*max)
+		}
+		if rng.IntN(4) != 0 {
+			lr.piece = 1 + rng.IntN(2*max)
+		}
+		st.lr = lr
+		maxLines := 1 << 20
+		if rng.IntN(2) == 0 {
+			maxLines = 1 + rng.IntN(5)
+		}
+		desc := fmt.Sprintf("input of %d bytes, max %d, batches of %d bytes or %d lines, pieces of %d bytes",
+			len(in), max, lr.batch, maxLines, lr.piece)
+		check := func(lb *lineBatch, i int) {
+			t.Helper()
+			n := int(lb.first) - 1 + i
+			s := lb.lines[i]
+			var got []byte
+			if s.end >= 0 {
+				got = lb.data[s.start:s.end]
 			}
-			start, end, tl, err := lr.next()
-			if err == io.EOF {
-				if i != len(want) {
-					t.Fatalf("input of %d bytes, max %d: %d lines, want %d", len(in), max, i, len(want))
-				}
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if i >= len(want) || tl != wantLong[i] || !bytes.Equal(lr.buf[start:end], want[i]) {
+			if n >= len(want) || (s.end < 0) != wantLong[n] || !bytes.Equal(got, want[n]) {
 				var w []byte
 				var wl bool
-				if i < len(want) {
-					w, wl = want[i], wantLong[i]
+				if n < len(want) {
+					w, wl = want[n], wantLong[n]
 				}
 				if len(in) < 400 {
 					t.Logf("input %q; want %q %v", in, want, wantLong)
 				}
-				t.Fatalf("input of %d bytes, max %d: line %d %.80q (%d bytes, too long %v), want %.80q (%d bytes, %v)",
-					len(in), max, i, lr.buf[start:end], end-start, tl, w, len(w), wl)
+				t.Fatalf("%s: line %d %.80q (%d bytes, too long %v), want %.80q (%d bytes, %v)",
+					desc, n, got, len(got), s.end < 0, w, len(w), wl)
 			}
-			batch = append(batch, kept{lr.buf, start, end, want[i]})
+		}
+		lines := 0
+		var before *lineBatch
+		for k := 0; ; k++ {
+			lb := &st.slots[k%3].lb
+			eof, err := st.cut(&st.slots[k%3], maxLines)
+			if err != nil {
+				t.Fatalf("%s: %v", desc, err)
+			}
+			if lb.n > maxLines || int(lb.first) != lines+1 || lb.n == 0 && !eof {
+				t.Fatalf("%s: batch %d: lines %d.., %d of them; eof %v", desc, k, lb.first, lb.n, eof)
+			}
+			if before != nil {
+				for i := range before.n {
+					check(before, i)
+				}
+			}
+			// Split in chunks of random size, in random order.
+			var chunks [][2]int
+			for lo := 0; lo < lb.n; {
+				hi := min(lb.n, lo+1+rng.IntN(4))
+				chunks = append(chunks, [2]int{lo, hi})
+				lo = hi
+			}
+			rng.Shuffle(len(chunks), func(a, b int) { chunks[a], chunks[b] = chunks[b], chunks[a] })
+			for _, c := range chunks {
+				lb.split(c[0], c[1])
+			}
+			for i := range lb.n {
+				check(lb, i)
+			}
+			lines += lb.n
+			before = lb
+			if eof {
+				break
+			}
+		}
+		if lines != len(want) {
+			t.Fatalf("%s: %d lines, want %d", desc, lines, len(want))
 		}
 	}
 }

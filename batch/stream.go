@@ -5,11 +5,12 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"slices"
 )
 
 // Stream batches: by default at least minBatchLines lines and linesPerWorker
 // per worker, and at most minBatchBytes bytes of lines or bytesPerWorker
-// per worker, whichever is more. Two batches are in memory at a time.
+// per worker, whichever is more. Three batches are in memory at a time.
 const (
 	minBatchLines  = 8192
 	linesPerWorker = 2 * chunkRecords
@@ -17,125 +18,146 @@ const (
 	bytesPerWorker = 1 << 20
 )
 
-// Reads from the input: at most readChunk bytes a call (what is left
-// over when a batch ends is moved to the front of the buffer), into at
-// least minRead free bytes (the buffer grows otherwise).
+// Reads from the input: at most readChunk bytes a call, into at least
+// minRead free bytes (the buffer grows otherwise).
 const (
 	readChunk = 64 << 10
 	minRead   = 4 << 10
 )
 
-// lineBatch is a batch of stream lines, parsed by the workers: line i is
-// data[start[i]:end[i]].
+// pieceBytes is the size of the pieces whose line ends the reader counts:
+// a worker finds the first line of its chunk by skipping at most a piece
+// of lines.
+const pieceBytes = 8 << 10
+
+// span is a line of a batch, data[start:end] (line end excluded); end < 0
+// marks a line longer than the limit.
+type span struct{ start, end int32 }
+
+// lineBatch is a batch of stream lines: data[:cut] holds n whole lines,
+// the last of which may lack its line end at the end of the input (open).
+// The reader splits lines 0..pre-1 itself (the rest of a line too long
+// to keep, lines up to the one that decides the format); the workers split
+// the others, chunk by chunk (split): they end in data[from:cut], and
+// bases[k] is the index among them of the first whose line end lies in
+// piece k, data[from+k*piece:][:piece].
 type lineBatch struct {
-	data    []byte
-	start   []int32
-	end     []int32
-	num     []int64
-	tooLong []bool
+	data  []byte
+	lines []span
+	bases []int32
+	first int64 // number of line 0
+	n     int
+	pre   int
+	from  int
+	cut   int
+	piece int
+	// While the reader counts: the lines counted, the next piece.
+	counted int
+	next    int
+	max     int
+	header  int // index of the CSV header line (no result), or -1
+	open    bool
 	csv     *CSVColumns
 }
 
-func (lb *lineBatch) reset() {
-	lb.start = lb.start[:0]
-	lb.end = lb.end[:0]
-	lb.num = lb.num[:0]
-	lb.tooLong = lb.tooLong[:0]
+// reset empties lb for a batch whose first line is number first.
+func (lb *lineBatch) reset(first int64) {
+	lb.first, lb.n, lb.pre, lb.from, lb.cut = first, 0, 0, 0, 0
+	lb.bases = lb.bases[:0]
+	lb.header, lb.open = -1, false
 }
 
-func (lb *lineBatch) add(start, end int, num int64, tooLong bool) {
-	lb.start = append(lb.start, int32(start))
-	lb.end = append(lb.end, int32(end))
-	lb.num = append(lb.num, num)
-	lb.tooLong = append(lb.tooLong, tooLong)
+// addPre adds a line split by the reader.
+func (lb *lineBatch) addPre(start, end int, tooLong bool) {
+	s := span{int32(start), int32(end)}
+	if tooLong {
+		s = span{0, -1}
+	}
+	if lb.pre < len(lb.lines) {
+		lb.lines[lb.pre] = s
+	} else {
+		lb.lines = append(lb.lines, s)
+	}
+	lb.pre++
+}
+
+// split splits lines lo..hi-1 into lb.lines (those the reader split are
+// there already). Workers run it on their chunks.
+func (lb *lineBatch) split(lo, hi int) {
+	i := max(lo, lb.pre)
+	if i >= hi {
+		return
+	}
+	data := lb.data[:lb.cut]
+	// The line end of line i lies in piece k: start from the first line
+	// ending there.
+	j := int32(i - lb.pre)
+	k, _ := slices.BinarySearch(lb.bases, j+1)
+	k-- // the last piece with bases[k] <= j
+	p := lb.from + k*lb.piece
+	start := lb.from
+	if b := bytes.LastIndexByte(data[lb.from:p], '\n'); b >= 0 {
+		start = lb.from + b + 1
+	}
+	for skip := j - lb.bases[k]; skip > 0; skip-- {
+		start += bytes.IndexByte(data[start:], '\n') + 1
+	}
+	for ; i < hi; i++ {
+		e := bytes.IndexByte(data[start:], '\n')
+		next := start + e + 1
+		end := start + e
+		switch {
+		case e < 0: // the open last line
+			end, next = len(data), len(data)
+		case e > 0 && data[end-1] == '\r':
+			end--
+		}
+		s := span{int32(start), int32(end)}
+		if end-start > lb.max {
+			s.end = -1
+		}
+		lb.lines[i] = s
+		start = next
+	}
 }
 
 // parse parses line i into r.
 func (lb *lineBatch) parse(i int, r *Record) error {
-	if lb.tooLong[i] {
+	s := lb.lines[i]
+	if s.end < 0 || i == lb.header {
 		*r = Record{}
-		return errTooLong
+		return errTooLong // the header line gets no result
 	}
-	line := lb.data[lb.start[i]:lb.end[i]]
+	line := lb.data[s.start:s.end]
 	if lb.csv != nil {
 		return lb.csv.ParseRecord(line, r)
 	}
 	return ParseRecord(line, r)
 }
 
-// lineReader splits the input into lines in place: its buffer is the line
-// batch's data, so a line is copied once, from the reader into buf. Bytes
-// buf[:pos] belong to lines already returned (of this batch), buf[pos:n]
-// are read but not yet returned, and buf[pos:scan] hold no line end.
+// lineReader reads the input into batches of whole lines. Its buffer is
+// the batch's data, so a line is copied once, from the reader into buf
+// (and once more if it straddles two batches). buf[pos:n] is read but
+// not yet in a batch.
 type lineReader struct {
 	r        io.Reader
 	max      int
 	batch    int // bytes of lines after which a batch ends
+	piece    int
 	buf      []byte
 	pos      int
-	scan     int
 	n        int
 	skipping bool // dropping the rest of a line longer than max
 	eof      bool
-}
-
-// next returns the next line as buf[start:end], without its line end (LF
-// or CRLF). A line longer than max is dropped to its end and reported
-// with tooLong (and start == end). At the end of the input it returns the
-// last line if it had no line end, then io.EOF.
-func (lr *lineReader) next() (start, end int, tooLong bool, err error) {
-	for {
-		if i := bytes.IndexByte(lr.buf[lr.scan:lr.n], '\n'); i >= 0 {
-			k := lr.scan + i
-			start = lr.pos
-			lr.pos, lr.scan = k+1, k+1
-			if lr.skipping {
-				lr.skipping = false
-				return start, start, true, nil
-			}
-			end = k
-			if end > start && lr.buf[end-1] == '\r' {
-				end--
-			}
-			if end-start > lr.max {
-				return start, start, true, nil
-			}
-			return start, end, false, nil
-		}
-		lr.scan = lr.n
-		if lr.n-lr.pos > lr.max+1 {
-			// Too long whatever its line end: drop what is read of it.
-			lr.skipping = true
-			lr.n, lr.scan = lr.pos, lr.pos
-		}
-		if lr.eof {
-			start = lr.pos
-			switch {
-			case lr.skipping:
-				lr.skipping = false
-				lr.pos = lr.n
-				return start, start, true, nil
-			case start < lr.n:
-				lr.pos = lr.n
-				if lr.n-start > lr.max {
-					return start, start, true, nil
-				}
-				return start, lr.n, false, nil
-			}
-			return start, start, false, io.EOF
-		}
-		if err := lr.fill(); err != nil {
-			return 0, 0, false, err
-		}
-	}
 }
 
 // fill reads once more from the input, growing buf when it has less than
 // minRead bytes free.
 func (lr *lineReader) fill() error {
 	if len(lr.buf)-lr.n < minRead {
-		// A batch ends once lr.batch bytes are taken, so n stays below
-		// lr.batch + max+2 (the line in progress) + readChunk.
+		// Reading stops once lr.batch bytes are in (or a line is),
+		// so n stays below lr.batch + max+2 (the line in progress) +
+		// readChunk.
 		limit := lr.batch + lr.max + 2 + readChunk + minRead
 		nb := make([]byte, max(min(2*len(lr.buf), limit), lr.n+minRead, 16<<10))
 		copy(nb, lr.buf[:lr.n])
@@ -156,19 +178,209 @@ func (lr *lineReader) fill() error {
 }
 
 // rebase makes buf the reader's buffer, moving to its front the bytes
-// not yet returned; the old buffer is left to the lines already returned,
+// not yet in a batch; the old buffer is left to the batch cut from it,
 // which the workers may still be reading.
 func (lr *lineReader) rebase(buf []byte) {
 	m := lr.n - lr.pos
-	if len(buf) < m {
+	if len(buf) < m+minRead {
 		buf = make([]byte, max(len(lr.buf), m+minRead))
 	}
 	copy(buf, lr.buf[lr.pos:lr.n])
 	lr.buf = buf
 	lr.n = m
-	lr.scan -= lr.pos
 	lr.pos = 0
 }
+
+// undecided reports whether the format is still to be decided by the
+// first non-blank line (FormatAuto), or the CSV header still to come.
+func (st *streamState) undecided() bool {
+	return st.format != FormatJSON && st.csv == nil
+}
+
+// cut reads the next batch of at most maxLines lines into s. It reports
+// eof once the input is exhausted.
+func (st *streamState) cut(s *streamSlot, maxLines int) (eof bool, err error) {
+	lr, lb := &st.lr, &s.lb
+	lr.rebase(lb.data)
+	lb.reset(st.lineNo + 1)
+	lb.piece, lb.max = lr.piece, lr.max
+	counting := false // lines from lb.from on are being counted
+	for {
+		if !counting {
+			if lr.skipping || st.undecided() {
+				more, err := st.prefix(lb, maxLines)
+				if err != nil {
+					return false, err
+				}
+				if more {
+					if err := lr.fill(); err != nil {
+						return false, err
+					}
+					continue
+				}
+				if lr.skipping || st.undecided() {
+					break // the batch is full or the input exhausted
+				}
+			}
+			if lb.pre >= maxLines || lr.pos >= lr.batch {
+				break
+			}
+			lb.from, lb.next, lb.counted = lr.pos, lr.pos, 0
+			lb.bases = lb.bases[:0]
+			counting = true
+		}
+		last := lr.eof || lr.n >= lr.batch
+		if st.count(lb, maxLines, last) {
+			break
+		}
+		if last {
+			// Not one whole line yet (or one too long): start again.
+			counting = false
+		}
+		if err := lr.fill(); err != nil {
+			return false, err
+		}
+	}
+	if !counting { // the lines split here only
+		lb.from, lb.cut = lr.pos, lr.pos
+		lb.n = lb.pre
+		lb.lines = lb.lines[:lb.n]
+	}
+	lb.data = lr.buf
+	lb.csv = st.csv
+	st.lineNo += int64(lb.n)
+	return lr.eof && lr.pos == lr.n && !lr.skipping, nil
+}
+
+// prefix splits lines one by one while the rest of a line too long to
+// keep is being dropped or the format is undecided, until the batch is
+// full or the input is exhausted; it reports more when it needs more
+// input first.
+func (st *streamState) prefix(lb *lineBatch, maxLines int) (more bool, err error) {
+	lr := &st.lr
+	for (lr.skipping || st.undecided()) && lb.pre < maxLines && lr.pos < lr.batch {
+		rest := lr.buf[lr.pos:lr.n]
+		start := lr.pos
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			switch {
+			case !lr.eof:
+				if lr.skipping || len(rest) > lr.max+1 {
+					// Too long whatever its line end: drop what is read of it.
+					lr.skipping = true
+					lr.n = lr.pos
+				}
+				return true, nil
+			case lr.skipping:
+				lr.skipping = false
+				lr.pos = lr.n
+				lb.addPre(0, 0, true)
+				continue
+			case len(rest) == 0:
+				return false, nil
+			}
+			i = len(rest) // the open last line
+			lr.pos = lr.n
+		} else {
+			lr.pos += i + 1
+		}
+		if lr.skipping {
+			lr.skipping = false
+			lb.addPre(0, 0, true)
+			continue
+		}
+		end := start + i
+		if end < lr.n && end > start && lr.buf[end-1] == '\r' {
+			end--
+		}
+		tooLong := end-start > lr.max
+		lb.addPre(start, end, tooLong)
+		line := lr.buf[start:end]
+		if tooLong || isBlank(line) {
+			continue
+		}
+		// The first non-blank line decides the format.
+		if st.format == FormatAuto && firstByte(line) == '{' {
+			st.format = FormatJSON
+			continue
+		}
+		h, herr := ParseCSVHeader(line)
+		switch {
+		case herr == nil:
+			st.csv = h
+			st.format = FormatCSV
+			lb.header = lb.pre - 1
+		case st.format == FormatCSV:
+			return false, herr
+		default:
+			st.format = FormatJSON
+		}
+	}
+	return false, nil
+}
+
+// count gives the workers the lines that end in buf[from:n] (and at the
+// end of the input the open last line), at most maxLines in all: it counts
+// their line ends per piece, the whole pieces read so far, and with last
+// (no more input for this batch) the rest. It reports whether the batch is
+// cut: the line count reached, or with last, at the last line end (or the
+// end of the input); not when no line ends there yet (a line in progress
+// that is too long whatever its end is then dropped).
+func (st *streamState) count(lb *lineBatch, maxLines int, last bool) bool {
+	lr := &st.lr
+	buf := lr.buf[:lr.n]
+	left := maxLines - lb.pre
+	for lb.next < len(buf) {
+		p, q := lb.next, lb.next+lb.piece
+		if q > len(buf) {
+			if !last {
+				return false
+			}
+			q = len(buf)
+		}
+		lb.bases = append(lb.bases, int32(lb.counted))
+		c := bytes.Count(buf[p:q], newline)
+		if c >= left-lb.counted {
+			// The batch ends within this piece.
+			for k := left - lb.counted; k > 0; k-- {
+				p += bytes.IndexByte(buf[p:q], '\n') + 1
+			}
+			lb.counted = left
+			lb.take(lr, p)
+			return true
+		}
+		lb.counted += c
+		lb.next = q
+	}
+	if !last {
+		return false
+	}
+	cut := lb.from + bytes.LastIndexByte(buf[lb.from:], '\n') + 1
+	switch {
+	case cut == len(buf):
+	case lr.eof:
+		lb.open = true
+		lb.counted++
+		cut = len(buf)
+	case len(buf)-cut > lr.max+1:
+		lr.skipping = true
+		lr.n = cut
+	}
+	if lb.counted == 0 && !lr.eof {
+		return false
+	}
+	lb.take(lr, cut)
+	return true
+}
+
+// take ends the batch at cut.
+func (lb *lineBatch) take(lr *lineReader, cut int) {
+	lb.cut, lr.pos = cut, cut
+	lb.n = lb.pre + lb.counted
+	lb.lines = slices.Grow(lb.lines[:lb.pre], lb.counted)[:lb.n]
+}
+
+var newline = []byte{'\n'}
 
 // firstByte returns the first byte of line that is not a blank, or 0.
 func firstByte(line []byte) byte {
@@ -231,17 +443,16 @@ func (v *Verifier) VerifyStream(ctx context.Context, r io.Reader, w io.Writer, o
 	// in round i-1), while this goroutine writes the formatted results in
 	// slot (i+1)%3 (round i-2's batch) and reads the next batch into it.
 	slot := func(i int) *streamSlot { return &st.slots[i%3] }
-	eof, readErr := st.split(slot(0), o.BatchLines)
+	eof, readErr := st.cut(slot(0), o.BatchLines)
 	var err error
 	verified, formatted := false, false // slot(i+2), slot(i+1) hold such results
 	i := 0
-	for readErr == nil && len(slot(i).lb.num) > 0 {
+	for readErr == nil && slot(i).lb.n > 0 {
 		if err = ctx.Err(); err != nil {
 			break
 		}
 		cur := slot(i)
-		n := len(cur.lb.num)
-		records, results := cur.grow(n, o.BatchLines)
+		records, results := cur.grow(cur.lb.n, o.BatchLines)
 		var fmtSlot *streamSlot
 		if verified {
 			fmtSlot = slot(i + 2)
@@ -258,9 +469,9 @@ func (v *Verifier) VerifyStream(ctx context.Context, r io.Reader, w io.Writer, o
 		}
 		if err == nil {
 			if eof {
-				slot(i + 1).lb.reset()
+				slot(i + 1).lb.reset(0)
 			} else {
-				eof, readErr = st.split(slot(i+1), o.BatchLines)
+				eof, readErr = st.cut(slot(i+1), o.BatchLines)
 			}
 		}
 		if jerr := v.join(); err == nil {
@@ -297,51 +508,9 @@ func (v *Verifier) VerifyStream(ctx context.Context, r io.Reader, w io.Writer, o
 	return sum, err
 }
 
-// split reads the next batch of at most maxLines lines into s. It reports
-// eof once the input is exhausted.
-func (st *streamState) split(s *streamSlot, maxLines int) (eof bool, err error) {
-	lr, lb := &st.lr, &s.lb
-	lr.rebase(lb.data)
-	lb.reset()
-	for len(lb.num) < maxLines && lr.pos < lr.batch {
-		start, end, tooLong, err := lr.next()
-		line := lr.buf[start:end]
-		if err == io.EOF {
-			eof = true
-			break
-		}
-		if err != nil {
-			return false, err
-		}
-		st.lineNo++
-		if !tooLong && st.format != FormatJSON && st.csv == nil && !isBlank(line) {
-			// The first non-blank line decides the format.
-			if st.format == FormatAuto && firstByte(line) == '{' {
-				st.format = FormatJSON
-			} else {
-				h, herr := ParseCSVHeader(line)
-				switch {
-				case herr == nil:
-					st.csv = h
-					st.format = FormatCSV
-					continue
-				case st.format == FormatCSV:
-					return false, herr
-				default:
-					st.format = FormatJSON
-				}
-			}
-		}
-		lb.add(start, end, st.lineNo, tooLong)
-	}
-	lb.data = lr.buf
-	lb.csv = st.csv
-	return eof, nil
-}
-
 // chunks returns the number of format chunks of s's batch.
 func (s *streamSlot) chunks() int {
-	return (len(s.lb.num) + chunkRecords - 1) / chunkRecords
+	return (s.lb.n + chunkRecords - 1) / chunkRecords
 }
 
 // formatChunk formats the results of lines c*chunkRecords.. of s's batch
@@ -349,12 +518,15 @@ func (s *streamSlot) chunks() int {
 // s.counts[c]. Workers run it on the batch verified the round before.
 func (s *streamSlot) formatChunk(c int) {
 	lo := c * chunkRecords
-	hi := min(lo+chunkRecords, len(s.lb.num))
+	hi := min(lo+chunkRecords, s.lb.n)
 	out := s.out[c][:0]
 	var n Summary
 	for i := lo; i < hi; i++ {
+		if i == s.lb.header {
+			continue
+		}
 		res := &s.results[i]
-		out = AppendResultJSON(out, s.lb.num[i], res)
+		out = AppendResultJSON(out, s.lb.first+int64(i), res)
 		out = append(out, '\n')
 		switch res.Status {
 		case StatusOK:
@@ -367,7 +539,7 @@ func (s *streamSlot) formatChunk(c int) {
 			n.Malformed++
 		}
 	}
-	n.Lines = int64(hi - lo)
+	n.Lines = n.OK + n.Mismatch + n.UnknownKey + n.Malformed
 	s.out[c], s.counts[c] = out, n
 }
 
@@ -426,7 +598,7 @@ func (v *Verifier) takeStream(r io.Reader, w io.Writer, max, batch int) *streamS
 	if st == nil {
 		st = new(streamState)
 	}
-	st.lr = lineReader{r: r, max: max, batch: batch}
+	st.lr = lineReader{r: r, max: max, batch: batch, piece: pieceBytes}
 	const wsize = 64 << 10
 	if b, ok := w.(*bufio.Writer); ok && b.Size() >= wsize {
 		st.bw = b
@@ -450,7 +622,7 @@ func (v *Verifier) putStream(st *streamState) {
 	st.bw, st.csv, st.writeErr = nil, nil, nil
 	for i := range st.slots {
 		s := &st.slots[i]
-		s.lb.reset()
+		s.lb.reset(0)
 		s.lb.csv = nil
 		clear(s.records)
 		clear(s.results)
