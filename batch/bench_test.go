@@ -193,3 +193,44 @@ func BenchmarkParseRecord(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLineReader: what VerifyStream's calling goroutine does per line
+// besides writing (reading the input into batches, counting line ends),
+// the part of the stream that does not scale with the workers; and the
+// workers' splitting of those batches into lines.
+func BenchmarkLineReader(b *testing.B) {
+	_, recs := benchPurchaseTAC(1 << 14)
+	var in []byte
+	for i := range recs {
+		in = AppendJSON(in, &recs[i])
+		in = append(in, '\n')
+	}
+	for _, split := range []bool{false, true} {
+		b.Run(fmt.Sprintf("split=%v", split), func(b *testing.B) {
+			st := new(streamState)
+			lines := 0
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				st.lr = lineReader{r: bytes.NewReader(in), max: 64 << 10, batch: minBatchBytes, piece: pieceBytes}
+				st.format, st.lineNo = FormatJSON, 0
+				for k := 0; ; k++ {
+					s := &st.slots[k%3]
+					eof, err := st.cut(s, minBatchLines)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if split {
+						s.lb.split(0, s.lb.n)
+					}
+					if eof {
+						break
+					}
+				}
+				if lines = int(st.lineNo); lines != len(recs) {
+					b.Fatalf("%d lines, want %d", lines, len(recs))
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(lines), "ns/line")
+		})
+	}
+}
