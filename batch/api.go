@@ -256,10 +256,10 @@ type StreamOptions struct {
 	// BatchLines is how many lines are verified together; 0 means 8192 or
 	// 2048 per worker, whichever is more. A batch also ends after 4 MiB of
 	// lines or 1 MiB per worker, whichever is more. Three batches are held
-	// at a time: the workers verify one and format the results of the one
-	// before, while the caller's goroutine writes the results of the one
-	// before that and reads the next. With lines of about 300 bytes that is
-	// about 3 MiB per worker (12 MiB at least).
+	// at a time: the workers split, parse and verify one and format the
+	// results of the one before, while the caller's goroutine writes the
+	// results of the one before that and reads the next. With lines of
+	// about 300 bytes that is about 3 MiB per worker (12 MiB at least).
 	BatchLines int
 }
 

@@ -418,9 +418,11 @@ func isBlank(line []byte) bool {
 // Lines, a valid CSV header means CSV, anything else JSON Lines (that line
 // then being malformed). Memory stays bounded whatever the input size:
 // three batches of lines (see StreamOptions.BatchLines), their records and
-// results. The workers parse and verify one batch and format the results
-// of the one before, while the calling goroutine writes the results of the
-// one before that and reads the next; it then joins the workers. VerifyStream returns the counts per status and the first read,
+// results. The workers split, parse and verify one batch and format the
+// results of the one before, while the calling goroutine writes the results
+// of the one before that and reads the next (counting its line ends, so
+// that each worker can find its own lines); it then joins the workers.
+// VerifyStream returns the counts per status and the first read,
 // write or context error (with an explicit FormatCSV, a bad header is an
 // error wrapping ErrCSVHeader); after an error the output is incomplete.
 func (v *Verifier) VerifyStream(ctx context.Context, r io.Reader, w io.Writer, opts *StreamOptions) (Summary, error) {
