@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"runtime"
 	"strings"
 	"testing"
@@ -639,5 +640,112 @@ func TestStreamBuffers(t *testing.T) {
 	bw.Flush()
 	if out.String() != "head\n"+want+"tail\n" {
 		t.Errorf("through a bufio.Writer: %q", out.String())
+	}
+}
+
+// TestStreamBatchSizes: the output of VerifyStream must not depend on how
+// the input is cut into batches, on inputs where the first lines decide
+// the format (blank, white space, too long or garbage lines before a CSV
+// header or the first record), lines near the length limit, CRLF and a
+// last line without line end. Every physical line gets one result, in
+// order, but the CSV header.
+func TestStreamBatchSizes(t *testing.T) {
+	ks := testKeySet(mac.SM4Profile, 23)
+	g := newGen(ks, 24)
+	v, err := NewVerifier(ks, &Options{Workers: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	rng := rand.New(rand.NewPCG(25, 26))
+	iters := 400
+	if testing.Short() {
+		iters = 100
+	}
+	for it := 0; it < iters; it++ {
+		csv := rng.IntN(2) == 0
+		var in []byte
+		nl := func() { in = append(in, []string{"\n", "\r\n"}[rng.IntN(2)]...) }
+		junk := func() {
+			switch rng.IntN(5) {
+			case 1:
+				in = append(in, " \t"...)
+			case 2:
+				in = append(in, strings.Repeat("x", rng.IntN(3000))...)
+			case 3:
+				in = append(in, strings.Repeat(" ", rng.IntN(3000))...)
+			case 4:
+				in = append(in, "{"...)
+			}
+		}
+		for k := rng.IntN(4); k > 0; k-- {
+			junk()
+			nl()
+		}
+		if csv && rng.IntN(5) != 0 {
+			in = append(in, CSVHeader...)
+			nl()
+		}
+		for k := rng.IntN(40); k > 0; k-- {
+			if rng.IntN(4) == 0 {
+				junk()
+			} else if r := g.valid(); csv {
+				in = AppendCSV(in, &r)
+			} else {
+				in = AppendJSON(in, &r)
+			}
+			nl()
+		}
+		if rng.IntN(2) == 0 && len(in) > 0 {
+			in = in[:len(in)-1-rng.IntN(min(len(in), 3))]
+		}
+		o := StreamOptions{Format: Format(rng.IntN(3))}
+		if rng.IntN(2) == 0 {
+			o.MaxLineBytes = 100 + rng.IntN(2000)
+		}
+		var whole bytes.Buffer
+		sum, err := v.VerifyStream(context.Background(), bytes.NewReader(in), &whole, &o)
+		if err != nil && (o.Format != FormatCSV || !errors.Is(err, ErrCSVHeader)) {
+			t.Fatalf("case %d: %v", it, err)
+		}
+		o.BatchLines = 1 + rng.IntN(3)
+		var small bytes.Buffer
+		sum2, err2 := v.VerifyStream(context.Background(), bytes.NewReader(in), &small, &o)
+		if err != nil {
+			// A bad CSV header: the lines before it may or may not have
+			// been written (the output is incomplete after an error).
+			if fmt.Sprint(err2) != fmt.Sprint(err) {
+				t.Fatalf("case %d: batches of %d lines: %v, one batch: %v", it, o.BatchLines, err2, err)
+			}
+			continue
+		}
+		if sum2 != sum || err2 != nil || !bytes.Equal(small.Bytes(), whole.Bytes()) {
+			t.Fatalf("case %d, %+v: batches of %d lines give %+v %v, one batch %+v %v; output equal %v",
+				it, o, o.BatchLines, sum2, err2, sum, err, bytes.Equal(small.Bytes(), whole.Bytes()))
+		}
+		phys := bytes.Split(in, []byte("\n"))
+		if len(in) > 0 && in[len(in)-1] == '\n' {
+			phys = phys[:len(phys)-1]
+		}
+		next, header := int64(1), int64(0)
+		for _, res := range bytes.Split(bytes.TrimSuffix(whole.Bytes(), []byte("\n")), []byte("\n")) {
+			if len(res) == 0 {
+				break
+			}
+			var n int64
+			if _, err := fmt.Sscanf(string(res), `{"line": %d,`, &n); err != nil {
+				t.Fatalf("case %d: result %q: %v", it, res, err)
+			}
+			if n != next && !(header == 0 && n == next+1 && string(bytes.TrimSuffix(phys[next-1], []byte("\r"))) == CSVHeader) {
+				t.Fatalf("case %d: result for line %d, want %d", it, n, next)
+			}
+			if n != next {
+				header = next
+			}
+			next = n + 1
+		}
+		if last := next - 1; last != int64(len(phys)) && !(header == 0 && last == int64(len(phys))-1 && sum.Lines == 0) {
+			t.Fatalf("case %d: last result for line %d of %d", it, last, len(phys))
+		}
 	}
 }
