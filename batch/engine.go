@@ -96,22 +96,22 @@ type worker struct {
 	v           *Verifier
 	cache       []cacheEntry
 	cacheDES    []desSlot
-	// cacheTag[i] is a hash of entry i's master and prefix (never 0; 0 =
-	// empty) and cacheUsed[i] its last use: the lookup scans these small
-	// arrays, one cache line per set, and touches only the entry it hits.
-	cacheTag  []uint64
-	cacheUsed []uint64
+	// cacheSets[s] holds the tags and last uses of entries 4s..4s+3: the
+	// lookup scans one cache line per set and touches only the entry it
+	// hits.
+	cacheSets []cacheSet
 	setShift  uint // 64 - log2(sets): the set is the top bits of the hash
 	nextID    uint64
 	tick      uint64 // cache use counter
 	// The cache grows (up to maxEntries) when more than one lookup in
 	// evictRatio evicts a key (see growCache).
-	maxEntries         int
-	lookups, evictions uint64
-	sess               laneGroup
-	tac                laneGroup
-	dsess              desGroup
-	dtac               desGroup
+	maxEntries int
+	// The lookups are tick-tick0.
+	tick0, evictions uint64
+	sess             laneGroup
+	tac              laneGroup
+	dsess            desGroup
+	dtac             desGroup
 	// desLanes counts the lanes run through asm.DESFused (for the tests).
 	desLanes uint64
 	des0     uint64                                 // records verified by record0DES (for the tests)
@@ -170,8 +170,7 @@ func (w *worker) setCache(n int) {
 	w.wipeCache()
 	w.cache = make([]cacheEntry, n)
 	w.cacheDES = make([]desSlot, n)
-	w.cacheTag = make([]uint64, n)
-	w.cacheUsed = make([]uint64, n)
+	w.cacheSets = make([]cacheSet, n/cacheWays)
 	w.setShift = uint(64 - bits.TrailingZeros(uint(n/cacheWays)))
 	for i := range w.cache {
 		w.cache[i].idx = uint32(i)
@@ -184,8 +183,7 @@ func (w *worker) wipeCache() {
 		w.cache[i] = cacheEntry{idx: uint32(i)}
 		w.cacheDES[i] = desSlot{}
 	}
-	clear(w.cacheTag)
-	clear(w.cacheUsed)
+	clear(w.cacheSets)
 }
 
 func (g *laneGroup) init(session bool) {
@@ -284,7 +282,7 @@ func (w *worker) finish() {
 	}
 	w.fast = fastRoute{}
 	w.results = nil
-	w.lookups, w.evictions = 0, 0
+	w.tick0, w.evictions = w.tick, 0
 }
 
 // growCache doubles the parent-key cache (up to its bound) when the
@@ -293,11 +291,11 @@ func (w *worker) finish() {
 // parent's key and schedules and only the entry's id, which no new entry
 // reuses.
 func (w *worker) growCache() {
-	if w.evictions < minEvictions || w.evictions*evictRatio <= w.lookups || len(w.cache) >= w.maxEntries {
+	if w.evictions < minEvictions || w.evictions*evictRatio <= w.tick-w.tick0 || len(w.cache) >= w.maxEntries {
 		return
 	}
 	w.setCache(2 * len(w.cache))
-	w.lookups, w.evictions = 0, 0
+	w.tick0, w.evictions = w.tick, 0
 }
 
 // fastRun queues the TAC lanes of the leading records that follow the
@@ -551,15 +549,14 @@ func (w *worker) parent(m *master, fs []diversify.Factor) parentRef {
 	return parentRef{pid: e.id, key: &e.key, sched: &e.sm4}
 }
 
-// lookupCache returns the cache entry holding the key reached from m
-// through prefix, deriving it on a miss.
 // cacheWays is the associativity of the parent-key cache.
 const cacheWays = 4
 
-// eqMask returns 1 if a == b, else 0, without a branch.
-func eqMask(a, b uint64) uint64 {
-	x := a ^ b
-	return ((x | -x) >> 63) ^ 1
+// cacheSet is a set of the parent-key cache: tag[j] is a hash of its way
+// j's master and prefix (never 0; 0 = empty), used[j] its last use.
+type cacheSet struct {
+	tag  [cacheWays]uint64
+	used [cacheWays]uint64
 }
 
 func samePrefix(e *cacheEntry, prefix []diversify.Factor) bool {
@@ -571,8 +568,10 @@ func samePrefix(e *cacheEntry, prefix []diversify.Factor) bool {
 	return true
 }
 
+// lookupCache returns the cache entry holding the key reached from m
+// through prefix, deriving it on a miss.
 func (w *worker) lookupCache(m *master, prefix []diversify.Factor) *cacheEntry {
-	h := uint64(m.id+1) * 0x9e3779b97f4a7c15
+	h := m.seed
 	for i := range prefix {
 		h ^= binary.LittleEndian.Uint64(prefix[i][:])
 		h *= 0xff51afd7ed558ccd
@@ -581,34 +580,39 @@ func (w *worker) lookupCache(m *master, prefix []diversify.Factor) *cacheEntry {
 	// 4-way set associative, least recently used out: a clearing file
 	// touches a few hundred parents (cities × families × usages), which a
 	// direct-mapped table of the same size would keep evicting.
-	set := (h >> w.setShift) * cacheWays
+	si := h >> w.setShift
+	s := &w.cacheSets[si]
 	tag := h | 1
 	w.tick++
-	w.lookups++
-	tags := w.cacheTag[set : set+cacheWays : set+cacheWays]
-	used := w.cacheUsed[set : set+cacheWays : set+cacheWays]
-	// The matching way, found without a branch per way (the ways of a
-	// set are hit in no predictable order).
-	hit := eqMask(tags[0], tag) | eqMask(tags[1], tag)<<1 | eqMask(tags[2], tag)<<2 | eqMask(tags[3], tag)<<3
-	if hit != 0 {
-		j := bits.TrailingZeros64(hit) & (cacheWays - 1)
-		c := &w.cache[set+uint64(j)]
+	// The matching way, if any (a tag is in a set at most once).
+	j := 0
+	if s.tag[1] == tag {
+		j = 1
+	}
+	if s.tag[2] == tag {
+		j = 2
+	}
+	if s.tag[3] == tag {
+		j = 3
+	}
+	if s.tag[j] == tag {
+		c := &w.cache[si*cacheWays+uint64(j)]
 		if c.master == m.id && int(c.n) == len(prefix) && samePrefix(c, prefix) {
-			used[j] = w.tick
+			s.used[j] = w.tick
 			return c
 		}
 	}
 	v := 0
-	for j := 1; j < len(used); j++ {
-		if used[j] < used[v] {
+	for j := 1; j < cacheWays; j++ {
+		if s.used[j] < s.used[v] {
 			v = j
 		}
 	}
-	e := &w.cache[set+uint64(v)]
-	if tags[v] != 0 {
+	e := &w.cache[si*cacheWays+uint64(v)]
+	if s.tag[v] != 0 {
 		w.evictions++
 	}
-	tags[v], used[v] = tag, w.tick
+	s.tag[v], s.used[v] = tag, w.tick
 	w.nextID++
 	if d := &w.cacheDES[e.idx]; d.dkReady || d.tdesReady {
 		*d = desSlot{} // the previous key's schedules

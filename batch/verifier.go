@@ -19,6 +19,7 @@ const chunkRecords = 1024
 // master is a master key with its precomputed schedules.
 type master struct {
 	id      int32
+	seed    uint64 // of the parent-key cache's hash, from id
 	usage   Usage
 	alg     diversify.Alg
 	version uint8
@@ -133,7 +134,7 @@ func NewVerifier(ks *KeySet, opts *Options) (*Verifier, error) {
 	for i := range ks.Keys {
 		k := &ks.Keys[i]
 		m := &v.masters[i]
-		*m = master{id: int32(i), usage: k.Usage, alg: k.Alg, version: k.Version, levels: k.Levels, key: k.Key}
+		*m = master{id: int32(i), seed: uint64(i+1) * 0x9e3779b97f4a7c15, usage: k.Usage, alg: k.Alg, version: k.Version, levels: k.Levels, key: k.Key}
 		if k.Alg == diversify.SM4 {
 			m.sm4.Init(&m.key)
 			zeroSchedule.Decrypt(&m.div0, &m.key)
