@@ -251,7 +251,8 @@ type StreamOptions struct {
 	// Format is the input format.
 	Format Format
 	// MaxLineBytes caps a line's length (line end excluded); a longer line
-	// is reported malformed and the rest of it skipped. 0 means 64 KiB.
+	// is reported malformed and the rest of it skipped. 0 means 64 KiB;
+	// more than 1 GiB means 1 GiB.
 	MaxLineBytes int
 	// BatchLines is how many lines are verified together; 0 means 8192 or
 	// 2048 per worker, whichever is more. A batch also ends after 4 MiB of

@@ -25,6 +25,13 @@ const (
 	minRead   = 4 << 10
 )
 
+// maxLineLimit bounds StreamOptions.MaxLineBytes and maxBatchBytes the
+// batch size: line offsets in a batch are int32.
+const (
+	maxLineLimit  = 1 << 30
+	maxBatchBytes = 256 << 20
+)
+
 // pieceBytes is the size of the pieces whose line ends the reader counts:
 // a worker finds the first line of its chunk by skipping at most a piece
 // of lines.
@@ -433,11 +440,12 @@ func (v *Verifier) VerifyStream(ctx context.Context, r io.Reader, w io.Writer, o
 	if o.MaxLineBytes <= 0 {
 		o.MaxLineBytes = 64 << 10
 	}
+	o.MaxLineBytes = min(o.MaxLineBytes, maxLineLimit)
 	if o.BatchLines <= 0 {
 		o.BatchLines = max(minBatchLines, linesPerWorker*len(v.workers))
 	}
 	var sum Summary
-	st := v.takeStream(r, w, o.MaxLineBytes, max(minBatchBytes, bytesPerWorker*len(v.workers)))
+	st := v.takeStream(r, w, o.MaxLineBytes, min(max(minBatchBytes, bytesPerWorker*len(v.workers)), maxBatchBytes))
 	defer v.putStream(st)
 	st.format = o.Format
 	// Three slots take turns: in round i the workers verify the batch in
