@@ -13,12 +13,13 @@
 // (diversify, session key and CBC-MAC fused in one pass, 64 lanes at a time);
 // the parent keys of the card level (a city key, say) are derived once and
 // cached per worker. 3DES records run the same way through asm.DESFused
-// where it has its AVX-512 kernel (elsewhere its lanes are no faster than
-// the scalar path, which they then keep); 3DES records of keys of level 0
-// have a scalar path of their own on precomputed schedules. SM4 records
-// under a profile the lanes cannot express, and everything when
-// Options.Scalar is set, take the scalar path of package mac. Both paths compare MACs in constant time. Which SIMD
-// path package asm uses is chosen globally with asm.SetImpl.
+// (its AVX-512 kernel, or elsewhere 64 lanes bitsliced, several times
+// faster than the scalar DES); 3DES records of keys of level 0 have a
+// scalar path of their own on precomputed schedules. SM4 records under a
+// profile the lanes cannot express, and everything when Options.Scalar is
+// set, take the scalar path of package mac. Both paths compare MACs in
+// constant time. Which SIMD path package asm uses is chosen globally with
+// asm.SetImpl.
 //
 // Key hygiene: master keys are copied into the Verifier and wiped by Close;
 // KeySet.Wipe wipes a parsed key set. No key material is ever put into an
@@ -220,7 +221,11 @@ type Options struct {
 	// included); 0 means runtime.GOMAXPROCS(0).
 	Workers int
 	// Scalar makes every record take the scalar path of package mac (no
-	// SIMD lanes), for comparisons.
+	// SIMD lanes), for comparisons. On a CPU without AVX2 the SM4 lanes
+	// are bitsliced (asm.Impl() is "generic"): the scalar path is then
+	// faster for SM4 records if package sm4 has AES-NI or GFNI
+	// (sm4.Impl()), and about 20 times slower if it is generic too
+	// (-tags purego, or a CPU without either).
 	Scalar bool
 	// CacheEntries bounds, per worker, the cache of derived parent keys of
 	// the card level (for keys with 2 or more levels); 0 means 4096. It is
