@@ -63,7 +63,6 @@ type lineBatch struct {
 	next    int
 	max     int
 	header  int // index of the CSV header line (no result), or -1
-	open    bool
 	csv     *CSVColumns
 }
 
@@ -71,7 +70,7 @@ type lineBatch struct {
 func (lb *lineBatch) reset(first int64) {
 	lb.first, lb.n, lb.pre, lb.from, lb.cut = first, 0, 0, 0, 0
 	lb.bases = lb.bases[:0]
-	lb.header, lb.open = -1, false
+	lb.header = -1
 }
 
 // addPre adds a line split by the reader.
@@ -80,11 +79,7 @@ func (lb *lineBatch) addPre(start, end int, tooLong bool) {
 	if tooLong {
 		s = span{0, -1}
 	}
-	if lb.pre < len(lb.lines) {
-		lb.lines[lb.pre] = s
-	} else {
-		lb.lines = append(lb.lines, s)
-	}
+	lb.lines = append(lb.lines[:lb.pre], s)
 	lb.pre++
 }
 
@@ -365,8 +360,7 @@ func (st *streamState) count(lb *lineBatch, maxLines int, last bool) bool {
 	cut := lb.from + bytes.LastIndexByte(buf[lb.from:], '\n') + 1
 	switch {
 	case cut == len(buf):
-	case lr.eof:
-		lb.open = true
+	case lr.eof: // the open last line
 		lb.counted++
 		cut = len(buf)
 	case len(buf)-cut > lr.max+1:
