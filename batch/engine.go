@@ -235,8 +235,9 @@ func header(r *Record) uint64 {
 }
 
 // chunk verifies records lo..hi-1 of the job (splitting and parsing their
-// lines first when streaming). Lanes may stay queued after it returns, their results
-// still to be completed: finish runs them when the worker leaves the job.
+// lines first when streaming). Lanes may stay queued after it returns,
+// their results still to be completed: finish runs them when the worker
+// leaves the job.
 // (Running them at every chunk's end would leave a partial kernel call per
 // batch in use per chunk, about a tenth more calls on mixed files.)
 func (w *worker) chunk(j *job, lo, hi int) {
