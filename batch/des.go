@@ -259,14 +259,11 @@ func fillTACDES(b *desBatch, fr *fastRoute, records []Record, base int) int {
 	i := 0
 	for ; i < len(records); i++ {
 		r := &records[i]
-		// validDateTime, by hand (February 29 is left to record).
-		tv := uint64(r.Time[0])<<16 | uint64(r.Time[1])<<8 | uint64(r.Time[2])
-		dw := uint64(be32(r.Date[:]))
-		v := dw<<32 | tv
-		bad := v&(v<<1|v<<2)&0x8888888888888888 | (tv+0x5c2020)&0x808080
-		if header(r) != hdr || bad != 0 || r.Date[3]-1 >= maxDayBCD[r.Date[2]] {
+		d32, tv := dateTime(r)
+		if header(r) != hdr || !fastDateTime(r, d32, tv) {
 			break
 		}
+		dw := uint64(d32)
 		l := (n + i) & (asm.MaxLanes - 1)
 		div[l] = binary.BigEndian.Uint64(r.Factors[0][:])
 		// Amount(4) t T(6) TermSeq(4) Date(4) Time(3), padded: see

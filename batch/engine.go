@@ -214,7 +214,8 @@ func (w *worker) wipe() {
 // fastRoute is the route of the records whose header (kind, type,
 // algorithm, key version, factor count, MAC fields present) equals hdr:
 // purchase-kind SM4 records that carry only a TAC, under a TAC key of level
-// 0 or 1, whose lanes go to the shared batch b. Such records differ from
+// 0 or 1, whose lanes go to the shared batch b, or of a higher level
+// (cached). Such records differ from
 // the one that set the route only in data fields, of which only the date
 // and time need checking, so they skip validation, key lookup and batch
 // choice. The route lasts until the batches are flushed (end of the job).
@@ -226,6 +227,11 @@ type fastRoute struct {
 	db  *desBatch // 3DES route: set instead of b and m
 	m   *master
 	t   uint32 // the type byte
+	// cached: the route of such records under a TAC key of level 2 or
+	// more (a city key, say, between the issuer key and the card): no
+	// fixed batch and no m.div0w; each lane goes where its parent, from
+	// the parent-key cache, sends it (cachedRun).
+	cached bool
 }
 
 // header packs the fields of r that decide its route; never 0.
@@ -311,6 +317,9 @@ func (w *worker) fastRun(records []Record, base int) int {
 	if fr.db != nil {
 		return w.fastRunDES(records, base)
 	}
+	if fr.cached {
+		return w.cachedRun(records, base)
+	}
 	b := fr.b
 	done := 0
 	for done < len(records) {
@@ -344,39 +353,96 @@ func fillTAC(b *laneBatch, fr *fastRoute, records []Record, base int) int {
 	i := 0
 	for ; i < len(records); i++ {
 		r := &records[i]
-		// validDateTime, by hand (February 29 is left to record); dw
-		// and tv serve the encoding.
-		tv := uint64(r.Time[0])<<16 | uint64(r.Time[1])<<8 | uint64(r.Time[2])
-		dw := be32(r.Date[:])
-		v := uint64(dw)<<32 | tv
-		bad := v&(v<<1|v<<2)&0x8888888888888888 | (tv+0x5c2020)&0x808080
-		if header(r) != hdr || bad != 0 || r.Date[3]-1 >= maxDayBCD[r.Date[2]] {
+		dw, tv := dateTime(r)
+		if header(r) != hdr || !fastDateTime(r, dw, tv) {
 			break
 		}
 		l := (n + i) & (asm.MaxLanes - 1)
 		if r.NFactors == 0 {
 			d[0][l], d[1][l], d[2][l], d[3][l] = div0[0], div0[1], div0[2], div0[3]
 		} else {
-			f := &r.Factors[0]
-			w0, w1 := be32(f[0:4]), be32(f[4:8])
-			d[0][l], d[1][l], d[2][l], d[3][l] = w0, w1, ^w0, ^w1
+			setDivWords(d, l, &r.Factors[0])
 		}
-		// Amount(4) t T(6) TermSeq(4) Date(4) Time(3), padded: see
-		// encodeLane.
 		b0[0][l] = r.Amount
-		b0[1][l] = t | be32(r.Terminal[0:4])>>8
-		b0[2][l] = be32(r.Terminal[2:6])<<8 | uint32(r.TermSeq[0])
-		b0[3][l] = be32(r.TermSeq[:])<<8 | dw>>24
-		b1[0][l] = dw<<8 | uint32(tv>>16)
-		b1[1][l] = uint32(tv)<<16 | 0x8000
-		b1[2][l] = 0
-		b1[3][l] = 0
+		putTACMsg0(b0, l, r, t, dw)
+		putTACMsg1(b1, l, dw, tv)
 		b.f.NBlocks[l] = 2
 		b.f.Want[l] = be32(r.TAC[:])
 		b.idx[l] = int32(base + i)
 		b.field[l] = FieldTAC
 	}
 	b.f.N = n + i
+	return i
+}
+
+// dateTime returns r's date as a big-endian word and its time's three
+// bytes, as fastDateTime, putTACMsg0 and putTACMsg1 take them.
+func dateTime(r *Record) (dw uint32, tv uint64) {
+	return be32(r.Date[:]), uint64(r.Time[0])<<16 | uint64(r.Time[1])<<8 | uint64(r.Time[2])
+}
+
+// fastDateTime checks the date and time of r (dw, tv from dateTime) as
+// validDateTime does, except that February 29 fails (record decides it).
+func fastDateTime(r *Record, dw uint32, tv uint64) bool {
+	v := uint64(dw)<<32 | tv
+	bad := v&(v<<1|v<<2)&0x8888888888888888 | (tv+0x5c2020)&0x808080
+	return bad == 0 && r.Date[3]-1 < maxDayBCD[r.Date[2]]
+}
+
+// setDivWords sets lane l of the diversification input d to f || ^f.
+func setDivWords(d *[4][asm.MaxLanes]uint32, l int, f *diversify.Factor) {
+	w0, w1 := be32(f[0:4]), be32(f[4:8])
+	d[0][l], d[1][l], d[2][l], d[3][l] = w0, w1, ^w0, ^w1
+}
+
+// putTACMsg0 and putTACMsg1 write lane l of the two blocks of a purchase
+// TAC message of r, Amount(4) t T(6) TermSeq(4) Date(4) Time(3), padded
+// (see encodeLane), all but the Amount word, which the caller stores; t is
+// the type byte << 24, dw and tv from dateTime. (Each is small enough to be
+// inlined: fillTAC calls nothing.)
+func putTACMsg0(b0 *[4][asm.MaxLanes]uint32, l int, r *Record, t, dw uint32) {
+	b0[1][l] = t | be32(r.Terminal[0:4])>>8
+	b0[2][l] = be32(r.Terminal[2:6])<<8 | uint32(r.TermSeq[0])
+	b0[3][l] = be32(r.TermSeq[:])<<8 | dw>>24
+}
+
+func putTACMsg1(b1 *[4][asm.MaxLanes]uint32, l int, dw uint32, tv uint64) {
+	b1[0][l] = dw<<8 | uint32(tv>>16)
+	b1[1][l] = uint32(tv)<<16 | 0x8000
+	b1[2][l] = 0
+	b1[3][l] = 0
+}
+
+// cachedRun is fastRun on a cached-parent route (see fastRoute): it
+// queues the TAC lanes of the leading records that follow it, each under
+// its parent from the cache, and returns how many it took.
+func (w *worker) cachedRun(records []Record, base int) int {
+	fr := &w.fast
+	hdr, t, m := fr.hdr, fr.t<<24, fr.m
+	nf := m.levels // the route's factor count
+	i := 0
+	for ; i < len(records); i++ {
+		r := &records[i]
+		dw, tv := dateTime(r)
+		if header(r) != hdr || !fastDateTime(r, dw, tv) {
+			break
+		}
+		fs := r.Factors[:nf]
+		if w.lowestFirst {
+			fs = w.fs[:copy(w.fs[:], fs)]
+			diversify.Reverse(fs)
+		}
+		e := w.lookupCache(m, fs[:nf-1])
+		par := parentRef{pid: e.id, key: &e.key, sched: &e.sm4}
+		b, l := w.lane(&w.tac, &par)
+		l &= asm.MaxLanes - 1
+		setDivWords(&b.f.Div.W, l, &fs[nf-1])
+		b.f.Msg[0].W[0][l] = r.Amount
+		putTACMsg0(&b.f.Msg[0].W, l, r, t, dw)
+		putTACMsg1(&b.f.Msg[1].W, l, dw, tv)
+		b.f.NBlocks[l] = 2
+		w.commit(b, l, int32(base+i), FieldTAC, &r.TAC)
+	}
 	return i
 }
 
@@ -466,9 +532,13 @@ func (w *worker) record(i int, r *Record, res *Result) {
 		}
 		par := w.parent(tk, fs)
 		b, l := w.lane(&w.tac, &par)
-		if fields == FieldTAC && isPurchaseKind(r.Kind) && tk.levels <= 1 && b != &w.tac.mixed {
-			w.fast = fastRoute{hdr: header(r), b: b, m: tk, t: t}
-			w.fill.set(b, &w.fast)
+		if fields == FieldTAC && isPurchaseKind(r.Kind) {
+			if tk.levels <= 1 && b != &w.tac.mixed {
+				w.fast = fastRoute{hdr: header(r), b: b, m: tk, t: t}
+				w.fill.set(b, &w.fast)
+			} else if tk.levels >= 2 {
+				w.fast = fastRoute{hdr: header(r), m: tk, t: t, cached: true}
+			}
 		}
 		b.setDiv(l, tk, fs)
 		b.f.NBlocks[l] = r.encodeLane(&b.f.Msg, l, FieldTAC, t)

@@ -118,17 +118,34 @@ func TestValidateMatchesReference(t *testing.T) {
 	}
 }
 
-// TestFastRoute runs runs of records that take the fast route (purchase
-// kinds, TAC only, keys of level 0 and 1) with random dates and times
-// (invalid ones, February 29 of leap and common years), tampered TACs and
-// header changes mid-run, and checks the results against the scalar path.
+// TestFastRoute runs runs of records that take the fast routes (purchase
+// kinds, TAC only: keys of level 0 and 1 to one shared batch, keys of
+// level 2 and 3 through the parent-key cache) with random dates and times
+// (invalid ones, February 29 of leap and common years), tampered TACs,
+// parents from a small pool (shared batches bind, the cache hits) or
+// random, and header changes mid-run, in both factor orders, and checks the
+// results against the scalar path.
 func TestFastRoute(t *testing.T) {
-	ks := testKeySet(mac.SM4Profile, 42)
+	lowest := *mac.SM4Profile
+	lowest.Name, lowest.FactorOrder = "SM4-lowest-first", mac.LowestFirst
+	for _, p := range []*mac.Profile{mac.SM4Profile, &lowest} {
+		t.Run("profile="+p.Name, func(t *testing.T) { testFastRoute(t, p) })
+	}
+}
+
+func testFastRoute(t *testing.T, p *mac.Profile) {
+	ks := testKeySet(p, 42)
 	g := newGen(ks, 43)
 	rng := rand.New(rand.NewPCG(5, 6))
 	n := 30_000
 	if testing.Short() {
 		n = 6_000
+	}
+	var pool [5][MaxFactors]diversify.Factor
+	for i := range pool {
+		for j := range pool[i] {
+			g.bytes(pool[i][j][:])
+		}
 	}
 	recs := make([]Record, 0, n)
 	for len(recs) < n {
@@ -143,12 +160,13 @@ func TestFastRoute(t *testing.T) {
 		if rng.IntN(5) < 2 {
 			base.Alg = diversify.TDES
 		}
-		base.KeyVersion = uint8(1 + rng.IntN(2))
-		if rng.IntN(10) == 0 {
-			base.KeyVersion = 3 // level 2: not the fast route
-		}
+		base.KeyVersion = uint8(1 + rng.IntN(4)) // levels 0..3
 		base.NFactors = base.KeyVersion - 1
 		base.Present = FieldTAC
+		parents := 1 + rng.IntN(len(pool)) // 0: random parents
+		if rng.IntN(4) == 0 {
+			parents = 0
+		}
 		run := 1 + rng.IntN(200)
 		for k := 0; k < run && len(recs) < n; k++ {
 			r := base
@@ -157,6 +175,16 @@ func TestFastRoute(t *testing.T) {
 			g.bytes(r.TermSeq[:])
 			for j := 0; j < int(r.NFactors); j++ {
 				g.bytes(r.Factors[j][:])
+			}
+			if parents > 0 && r.NFactors >= 2 {
+				// The parent's factors: all but the card's, which is
+				// the last or, lowest first, the first.
+				par := pool[rng.IntN(parents)][:r.NFactors-1]
+				if p.FactorOrder == mac.LowestFirst {
+					copy(r.Factors[1:], par)
+				} else {
+					copy(r.Factors[:], par)
+				}
 			}
 			y := 1900 + rng.IntN(250)
 			r.Date = [4]byte{bcd(y / 100), bcd(y % 100), bcd(1 + rng.IntN(12)), bcd(1 + rng.IntN(28))}
@@ -167,7 +195,7 @@ func TestFastRoute(t *testing.T) {
 			if err := ks.Sign(&r, FieldTAC); err != nil && !errors.Is(err, ErrMalformed) {
 				t.Fatal(err)
 			}
-			switch rng.IntN(20) {
+			switch rng.IntN(24) {
 			case 0:
 				r.TAC[rng.IntN(4)] ^= 1 << rng.IntN(8)
 			case 1:
@@ -182,6 +210,14 @@ func TestFastRoute(t *testing.T) {
 				r.Type = 0x04
 			case 6:
 				r.Amount ^= 1
+			case 7:
+				r.NFactors = uint8(rng.IntN(MaxFactors + 2)) // levels mismatch, or too many
+			case 8:
+				r.KeyVersion = uint8(rng.IntN(6)) // another level, or unknown
+			case 9:
+				if r.NFactors > 0 {
+					r.Factors[rng.IntN(int(r.NFactors))][rng.IntN(8)] ^= 1 << rng.IntN(8)
+				}
 			}
 			recs = append(recs, r)
 		}
@@ -197,7 +233,7 @@ func TestFastRoute(t *testing.T) {
 	for _, r := range want {
 		counts[r.Status]++
 	}
-	if counts[StatusOK] < n/2 || counts[StatusMismatch] == 0 || counts[StatusMalformed] == 0 {
+	if counts[StatusOK] < n/2 || counts[StatusMismatch] == 0 || counts[StatusMalformed] == 0 || counts[StatusUnknownKey] == 0 {
 		t.Fatalf("reference results %v: the test records miss a case", counts)
 	}
 	forEachPath(t, func(t *testing.T, scalar bool) {
