@@ -420,6 +420,8 @@ func (w *worker) cachedRun(records []Record, base int) int {
 	fr := &w.fast
 	hdr, t, m := fr.hdr, fr.t<<24, fr.m
 	nf := m.levels // the route's factor count
+	var last *cacheEntry
+	var lastF diversify.Factor
 	i := 0
 	for ; i < len(records); i++ {
 		r := &records[i]
@@ -432,7 +434,16 @@ func (w *worker) cachedRun(records []Record, base int) int {
 			fs = w.fs[:copy(w.fs[:], fs)]
 			diversify.Reverse(fs)
 		}
-		e := w.lookupCache(m, fs[:nf-1])
+		// Runs of one parent (a city's own cards) skip the lookup:
+		// no other lookup has run since last's, so it still holds
+		// its key. (The first factor, kept by value, decides when
+		// the parent is a city key: a miss costs one compare.)
+		if last == nil || fs[0] != lastF || (nf > 2 && !samePrefix(last, fs[:nf-1])) {
+			last, lastF = w.lookupCache(m, fs[:nf-1]), fs[0]
+		} else {
+			w.tick++ // as the lookup would, for growCache
+		}
+		e := last
 		par := parentRef{pid: e.id, key: &e.key, sched: &e.sm4}
 		b, l := w.lane(&w.tac, &par)
 		l &= asm.MaxLanes - 1
