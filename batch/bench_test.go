@@ -235,12 +235,13 @@ func BenchmarkLineReader(b *testing.B) {
 	}
 }
 
-// benchCityTAC returns n two-level SM4 purchase records with only a TAC
-// (the shape of a clearing file: the issuer key, a city factor, the card's
-// serial), spread over cities cities in random order, and the key set.
-func benchCityTAC(n, cities int) (*KeySet, []Record) {
+// benchCityTAC returns n two-level purchase records of algorithm alg with
+// only a TAC (the shape of a clearing file: the issuer key, a city factor,
+// the card's serial), spread over cities cities in random order, and the
+// key set.
+func benchCityTAC(alg diversify.Alg, n, cities int) (*KeySet, []Record) {
 	ks := &KeySet{Profile: mac.SM4Profile, Keys: []MasterKey{
-		{Usage: UsageTAC, Alg: diversify.SM4, Version: 1, Levels: 2,
+		{Usage: UsageTAC, Alg: alg, Version: 1, Levels: 2,
 			Key: [16]byte{0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10}},
 	}}
 	recs := make([]Record, n)
@@ -250,7 +251,7 @@ func benchCityTAC(n, cities int) (*KeySet, []Record) {
 		x ^= x >> 7
 		x ^= x << 17
 		r := &recs[i]
-		*r = Record{Kind: mac.KindPurchase, Alg: diversify.SM4, KeyVersion: 1, NFactors: 2, Amount: uint32(100 + i),
+		*r = Record{Kind: mac.KindPurchase, Alg: alg, KeyVersion: 1, NFactors: 2, Amount: uint32(100 + i),
 			Terminal: [6]byte{1, 2, 3, 4, 5, 6}, Date: [4]byte{0x20, 0x26, 0x11, 0x22}, Time: [3]byte{0x13, 0x51, 0}}
 		binary.BigEndian.PutUint64(r.Factors[0][:], 0x3300000000007378+uint64(x%uint64(cities))<<16)
 		binary.BigEndian.PutUint64(r.Factors[1][:], 0x1000000+uint64(i))
@@ -262,16 +263,18 @@ func benchCityTAC(n, cities int) (*KeySet, []Record) {
 	return ks, recs
 }
 
-// BenchmarkVerifyCity: two-level SM4 purchase TAC records on one worker,
-// the city key cached per worker: a city's own cards (one city) and a
-// clearing centre's mix (300 cities, random order).
+// BenchmarkVerifyCity: two-level purchase TAC records on one worker, the
+// city key cached per worker: a city's own cards (one city) and a clearing
+// centre's mix (300 cities, random order), SM4 and 3DES.
 func BenchmarkVerifyCity(b *testing.B) {
-	for _, cities := range []int{1, 300} {
-		ks, recs := benchCityTAC(4096, cities)
-		b.Run(fmt.Sprintf("cities=%d", cities), func(b *testing.B) {
-			forEachBenchPath(b, func(b *testing.B, scalar bool) {
-				benchVerify(b, ks, recs, &Options{Workers: 1, Scalar: scalar})
+	for _, alg := range []diversify.Alg{diversify.SM4, diversify.TDES} {
+		for _, cities := range []int{1, 300} {
+			ks, recs := benchCityTAC(alg, 4096, cities)
+			b.Run(fmt.Sprintf("alg=%v/cities=%d", alg, cities), func(b *testing.B) {
+				forEachBenchPath(b, func(b *testing.B, scalar bool) {
+					benchVerify(b, ks, recs, &Options{Workers: 1, Scalar: scalar})
+				})
 			})
-		})
+		}
 	}
 }

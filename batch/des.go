@@ -170,8 +170,12 @@ func (w *worker) recordDES(i int, r *Record, fields Field, sk, tk *master, fs []
 	if tk != nil {
 		par := w.desParentOf(tk, fs)
 		b, l := w.desLane(&w.dtac, &par)
-		if fields == FieldTAC && isPurchaseKind(r.Kind) && tk.levels == 1 && b != &w.dtac.mixed {
-			w.fast = fastRoute{hdr: header(r), db: b, t: uint32(t)}
+		if fields == FieldTAC && isPurchaseKind(r.Kind) {
+			if tk.levels == 1 && b != &w.dtac.mixed {
+				w.fast = fastRoute{hdr: header(r), db: b, t: uint32(t)}
+			} else if tk.levels >= 2 {
+				w.fast = fastRoute{hdr: header(r), m: tk, t: uint32(t), cached: true, tdes: true}
+			}
 		}
 		b.f.Div[l] = y
 		b.f.NBlocks[l] = r.encodeDES(&b.f.Msg, l, FieldTAC, t, w.padAlways)
@@ -254,31 +258,64 @@ func (w *worker) fastRunDES(records []Record, base int) int {
 // most as many as b has room for, and returns how many.
 func fillTACDES(b *desBatch, fr *fastRoute, records []Record, base int) int {
 	hdr, t := fr.hdr, uint64(fr.t)<<24
-	div, m0, m1, m2 := &b.f.Div, &b.f.Msg[0], &b.f.Msg[1], &b.f.Msg[2]
 	n := b.f.N
 	i := 0
 	for ; i < len(records); i++ {
 		r := &records[i]
-		d32, tv := dateTime(r)
-		if header(r) != hdr || !fastDateTime(r, d32, tv) {
+		dw, tv := dateTime(r)
+		if header(r) != hdr || !fastDateTime(r, dw, tv) {
 			break
 		}
-		dw := uint64(d32)
 		l := (n + i) & (asm.MaxLanes - 1)
-		div[l] = binary.BigEndian.Uint64(r.Factors[0][:])
-		// Amount(4) t T(6) TermSeq(4) Date(4) Time(3), padded: see
-		// encodeDES.
-		term := uint64(r.Terminal[0])<<40 | uint64(r.Terminal[1])<<32 | uint64(be32(r.Terminal[2:6]))
-		dt := dw<<24 | tv
-		m0[l] = uint64(r.Amount)<<32 | t | term>>24
-		m1[l] = term<<40 | uint64(be32(r.TermSeq[:]))<<8 | dt>>48
-		m2[l] = dt<<16 | 0x8000
+		b.f.Div[l] = binary.BigEndian.Uint64(r.Factors[0][:])
+		putTACMsgDES(&b.f.Msg, l, r, t, dw, tv)
 		b.f.NBlocks[l] = 3
 		b.want[l] = be32(r.TAC[:])
 		b.idx[l] = int32(base + i)
 		b.field[l] = FieldTAC
 	}
 	b.f.N = n + i
+	return i
+}
+
+// putTACMsgDES writes lane l of the three blocks of a purchase TAC message
+// of r, Amount(4) t T(6) TermSeq(4) Date(4) Time(3), padded (see
+// encodeDES); t is the type byte << 24, dw and tv from dateTime.
+func putTACMsgDES(msg *[asm.MaxDESBlocks][asm.MaxLanes]uint64, l int, r *Record, t uint64, dw uint32, tv uint64) {
+	term := uint64(r.Terminal[0])<<40 | uint64(r.Terminal[1])<<32 | uint64(be32(r.Terminal[2:6]))
+	dt := uint64(dw)<<24 | tv
+	msg[0][l] = uint64(r.Amount)<<32 | t | term>>24
+	msg[1][l] = term<<40 | uint64(be32(r.TermSeq[:]))<<8 | dt>>48
+	msg[2][l] = dt<<16 | 0x8000
+}
+
+// cachedRunDES is cachedRun for 3DES records.
+func (w *worker) cachedRunDES(records []Record, base int) int {
+	fr := &w.fast
+	hdr, t, m := fr.hdr, uint64(fr.t)<<24, fr.m
+	var memo parentMemo
+	i := 0
+	for ; i < len(records); i++ {
+		r := &records[i]
+		dw, tv := dateTime(r)
+		if header(r) != hdr || !fastDateTime(r, dw, tv) {
+			break
+		}
+		fs := w.routeFactors(r, m.levels)
+		e := memo.e
+		if memo.hit(fs[:len(fs)-1]) {
+			w.tick++
+		} else {
+			e = memo.miss(w, m, fs[:len(fs)-1])
+		}
+		d := &w.cacheDES[e.idx]
+		par := desParent{pid: e.id, key: &e.key, dk: &d.dk, ready: &d.dkReady}
+		b, l := w.desLane(&w.dtac, &par)
+		b.f.Div[l] = binary.BigEndian.Uint64(fs[len(fs)-1][:])
+		putTACMsgDES(&b.f.Msg, l, r, t, dw, tv)
+		b.f.NBlocks[l] = 3
+		w.commitDES(b, l, int32(base+i), FieldTAC, &r.TAC)
+	}
 	return i
 }
 

@@ -230,8 +230,9 @@ type fastRoute struct {
 	// cached: the route of such records under a TAC key of level 2 or
 	// more (a city key, say, between the issuer key and the card): no
 	// fixed batch and no m.div0w; each lane goes where its parent, from
-	// the parent-key cache, sends it (cachedRun).
-	cached bool
+	// the parent-key cache, sends it (cachedRun; cachedRunDES for 3DES
+	// records, tdes).
+	cached, tdes bool
 }
 
 // header packs the fields of r that decide its route; never 0.
@@ -318,6 +319,9 @@ func (w *worker) fastRun(records []Record, base int) int {
 		return w.fastRunDES(records, base)
 	}
 	if fr.cached {
+		if fr.tdes {
+			return w.cachedRunDES(records, base)
+		}
 		return w.cachedRun(records, base)
 	}
 	b := fr.b
@@ -419,9 +423,7 @@ func putTACMsg1(b1 *[4][asm.MaxLanes]uint32, l int, dw uint32, tv uint64) {
 func (w *worker) cachedRun(records []Record, base int) int {
 	fr := &w.fast
 	hdr, t, m := fr.hdr, fr.t<<24, fr.m
-	nf := m.levels // the route's factor count
-	var last *cacheEntry
-	var lastF diversify.Factor
+	var memo parentMemo
 	i := 0
 	for ; i < len(records); i++ {
 		r := &records[i]
@@ -429,25 +431,17 @@ func (w *worker) cachedRun(records []Record, base int) int {
 		if header(r) != hdr || !fastDateTime(r, dw, tv) {
 			break
 		}
-		fs := r.Factors[:nf]
-		if w.lowestFirst {
-			fs = w.fs[:copy(w.fs[:], fs)]
-			diversify.Reverse(fs)
-		}
-		// Runs of one parent (a city's own cards) skip the lookup:
-		// no other lookup has run since last's, so it still holds
-		// its key. (The first factor, kept by value, decides when
-		// the parent is a city key: a miss costs one compare.)
-		if last == nil || fs[0] != lastF || (nf > 2 && !samePrefix(last, fs[:nf-1])) {
-			last, lastF = w.lookupCache(m, fs[:nf-1]), fs[0]
+		fs := w.routeFactors(r, m.levels)
+		e := memo.e
+		if memo.hit(fs[:len(fs)-1]) {
+			w.tick++
 		} else {
-			w.tick++ // as the lookup would, for growCache
+			e = memo.miss(w, m, fs[:len(fs)-1])
 		}
-		e := last
 		par := parentRef{pid: e.id, key: &e.key, sched: &e.sm4}
 		b, l := w.lane(&w.tac, &par)
 		l &= asm.MaxLanes - 1
-		setDivWords(&b.f.Div.W, l, &fs[nf-1])
+		setDivWords(&b.f.Div.W, l, &fs[len(fs)-1])
 		b.f.Msg[0].W[0][l] = r.Amount
 		putTACMsg0(&b.f.Msg[0].W, l, r, t, dw)
 		putTACMsg1(&b.f.Msg[1].W, l, dw, tv)
@@ -455,6 +449,37 @@ func (w *worker) cachedRun(records []Record, base int) int {
 		w.commit(b, l, int32(base+i), FieldTAC, &r.TAC)
 	}
 	return i
+}
+
+// routeFactors returns the first nf factors of r root first, as record
+// orders them.
+func (w *worker) routeFactors(r *Record, nf int) []diversify.Factor {
+	fs := r.Factors[:nf]
+	if w.lowestFirst {
+		fs = w.fs[:copy(w.fs[:], fs)]
+		diversify.Reverse(fs)
+	}
+	return fs
+}
+
+// parentMemo remembers the last parent a cached route looked up: runs of
+// one parent (a city's own cards) skip the lookup. No other lookup runs
+// between a route's records, so the entry still holds its key.
+type parentMemo struct {
+	e  *cacheEntry
+	f0 diversify.Factor // e's first factor, by value: a miss costs one compare
+}
+
+// hit reports whether prefix leads to p.e. (Its caller counts the use, as
+// the lookup would, for growCache.)
+func (p *parentMemo) hit(prefix []diversify.Factor) bool {
+	return p.e != nil && prefix[0] == p.f0 && (len(prefix) == 1 || samePrefix(p.e, prefix))
+}
+
+// miss looks prefix up in w's cache and remembers the entry.
+func (p *parentMemo) miss(w *worker, m *master, prefix []diversify.Factor) *cacheEntry {
+	p.e, p.f0 = w.lookupCache(m, prefix), prefix[0]
+	return p.e
 }
 
 // lookup returns the master key for (u, alg, version), or nil; alg must be
