@@ -127,14 +127,15 @@ func (g *desGroup) wipe() {
 }
 
 // desParentOf returns the parent key of the card level below 3DES master m
-// for the factors fs (len(fs) == m.levels >= 1).
-func (w *worker) desParentOf(m *master, fs []diversify.Factor) desParent {
+// for the factors fs (len(fs) == m.levels >= 1), and its cache entry (nil
+// for level 1); other is as for parent.
+func (w *worker) desParentOf(m *master, fs []diversify.Factor, other *cacheEntry) (desParent, *cacheEntry) {
 	if m.levels == 1 {
-		return desParent{pid: 2 + uint64(m.id), key: &m.key, dk: &m.dk, ready: &m.dkReady}
+		return desParent{pid: 2 + uint64(m.id), key: &m.key, dk: &m.dk, ready: &m.dkReady}, nil
 	}
-	e := w.lookupCache(m, fs[:len(fs)-1])
+	e := w.entry(m, fs[:len(fs)-1], other)
 	d := &w.cacheDES[e.idx]
-	return desParent{pid: e.id, key: &e.key, dk: &d.dk, ready: &d.dkReady}
+	return desParent{pid: e.id, key: &e.key, dk: &d.dk, ready: &d.dkReady}, e
 }
 
 // recordDES queues the lanes of a 3DES record (validated, keys found,
@@ -144,8 +145,10 @@ func (w *worker) recordDES(i int, r *Record, fields Field, sk, tk *master, fs []
 	k := r.Kind & 7
 	t := uint64(typeTab[k][r.Type&15])
 	y := binary.BigEndian.Uint64(fs[len(fs)-1][:])
+	var se *cacheEntry // the session key's parent entry
 	if sk != nil {
-		par := w.desParentOf(sk, fs)
+		var par desParent
+		par, se = w.desParentOf(sk, fs, nil)
 		d8 := sessionD8(r)
 		// Two session MACs per lane, as for SM4 (record).
 		for sf := fields & sessionFields; sf != 0; {
@@ -168,7 +171,7 @@ func (w *worker) recordDES(i int, r *Record, fields Field, sk, tk *master, fs []
 		}
 	}
 	if tk != nil {
-		par := w.desParentOf(tk, fs)
+		par, _ := w.desParentOf(tk, fs, se)
 		b, l := w.desLane(&w.dtac, &par)
 		if fields == FieldTAC && isPurchaseKind(r.Kind) {
 			if tk.levels == 1 && b != &w.dtac.mixed {

@@ -29,6 +29,11 @@ type cacheEntry struct {
 	id     uint64 // unique per fill; 0 = empty
 	master int32
 	idx    uint32 // this entry's index (of its desSlot)
+	// sib, sibID: the entry last found for the same factors under the
+	// record's other key (session key, TAC key), if its id is still
+	// sibID (see sibling).
+	sib    uint32
+	sibID  uint64
 	n      uint8
 	prefix [MaxFactors - 1]diversify.Factor
 	key    [16]byte
@@ -543,8 +548,10 @@ func (w *worker) record(i int, r *Record, res *Result) {
 		return
 	}
 	t := uint32(typeTab[k][r.Type&15])
+	var se *cacheEntry // the session key's parent entry
 	if sk != nil {
-		par := w.parent(sk, fs)
+		var par parentRef
+		par, se = w.parent(sk, fs, nil)
 		// The session MACs share the session key: two per lane (MAC1
 		// and MAC2 as the lane's two chains), a third (MAC3) in a lane
 		// of its own.
@@ -566,7 +573,7 @@ func (w *worker) record(i int, r *Record, res *Result) {
 			w.scalar(r, res, FieldTAC, nil, tk, fs)
 			return
 		}
-		par := w.parent(tk, fs)
+		par, _ := w.parent(tk, fs, se)
 		b, l := w.lane(&w.tac, &par)
 		if fields == FieldTAC && isPurchaseKind(r.Kind) {
 			if tk.levels <= 1 && b != &w.tac.mixed {
@@ -644,16 +651,41 @@ func setSession(b *asm.Blocks, l int, rule mac.SessionRule, r *Record) {
 var zeroKey [16]byte
 
 // parent returns the parent key of the card level below master m for the
-// factors fs (len(fs) == m.levels).
-func (w *worker) parent(m *master, fs []diversify.Factor) parentRef {
+// factors fs (len(fs) == m.levels), and the cache entry it comes from (nil
+// for levels 0 and 1). other, if not nil, is the entry of the record's
+// other key for the same factors: its link is tried before a lookup.
+func (w *worker) parent(m *master, fs []diversify.Factor, other *cacheEntry) (parentRef, *cacheEntry) {
 	switch m.levels {
 	case 0:
-		return parentRef{pid: 1, key: &zeroKey, sched: &zeroSchedule}
+		return parentRef{pid: 1, key: &zeroKey, sched: &zeroSchedule}, nil
 	case 1:
-		return parentRef{pid: 2 + uint64(m.id), key: &m.key, sched: &m.sm4}
+		return parentRef{pid: 2 + uint64(m.id), key: &m.key, sched: &m.sm4}, nil
 	}
-	e := w.lookupCache(m, fs[:len(fs)-1])
-	return parentRef{pid: e.id, key: &e.key, sched: &e.sm4}
+	e := w.entry(m, fs[:len(fs)-1], other)
+	return parentRef{pid: e.id, key: &e.key, sched: &e.sm4}, e
+}
+
+// entry is lookupCache(m, prefix), through other's link to its sibling
+// when other (an entry for the same prefix under another master) is not
+// nil: a record's session key and TAC key have parents of the same
+// factors, and the link spares the second its hash and set search.
+func (w *worker) entry(m *master, prefix []diversify.Factor, other *cacheEntry) *cacheEntry {
+	if other == nil {
+		return w.lookupCache(m, prefix)
+	}
+	// The link holds while the entry keeps the id it had (ids are unique
+	// per fill; a refill of other and a cache reset clear the link). It
+	// leads to m's entry: a record's TAC key follows from its session
+	// key (the algorithm and version are the same).
+	if s := &w.cache[other.sib&uint32(len(w.cache)-1)]; other.sibID != 0 && s.id == other.sibID {
+		w.tick++
+		w.cacheSets[s.idx/cacheWays].used[s.idx%cacheWays] = w.tick
+		return s
+	}
+	// other is its set's most recent use: the lookup cannot evict it.
+	s := w.lookupCache(m, prefix)
+	other.sib, other.sibID = s.idx, s.id
+	return s
 }
 
 // cacheWays is the associativity of the parent-key cache.
@@ -725,6 +757,7 @@ func (w *worker) lookupCache(m *master, prefix []diversify.Factor) *cacheEntry {
 		*d = desSlot{} // the previous key's schedules
 	}
 	e.id = w.nextID
+	e.sibID = 0 // the link was the previous key's
 	e.master = m.id
 	e.n = uint8(len(prefix))
 	copy(e.prefix[:], prefix)
