@@ -101,11 +101,7 @@ func (f *DESFused) Run() {
 	if !checkLanes(f.N) {
 		return
 	}
-	for i := 0; i < f.N; i++ {
-		if f.NBlocks[i] > MaxDESBlocks || f.NBlocks2[i] > MaxDESBlocks {
-			panic("asm: DES MAC block count above MaxDESBlocks")
-		}
-	}
+	checkDESBlocks(f)
 	if desUseAVX512() && (f.Shared == nil || f.Shared.hasV) {
 		desFusedAVX512(f)
 		return
@@ -113,14 +109,67 @@ func (f *DESFused) Run() {
 	desFusedGeneric(f)
 }
 
-// DESImpl names the path DESFused.Run takes under the current Impl:
+// RunDES4 runs the pipelines fs[0..3] that are not nil as Run would, with
+// the same results and the same checks; a pipeline with N == 0 is left
+// alone. Where DESQuad reports true it runs two or more of them together,
+// bitsliced over 256 lanes in AVX2, for about the cost of one Run, provided
+// the pipelines with lanes agree on Session (otherwise, and on other CPUs,
+// they run one after another).
+func RunDES4(fs *[4]*DESFused) {
+	var ps [4]*DESFused
+	n, sessions := 0, 0
+	for q, f := range fs {
+		if f == nil || !checkLanes(f.N) {
+			continue
+		}
+		checkDESBlocks(f)
+		ps[q] = f
+		n++
+		if f.Session {
+			sessions |= 1
+		} else {
+			sessions |= 2
+		}
+	}
+	if n > 1 && sessions != 3 && desUseAVX2() {
+		desFusedAVX2(&ps)
+		return
+	}
+	for _, f := range ps {
+		if f != nil {
+			f.Run()
+		}
+	}
+}
+
+// DESQuad reports whether RunDES4 runs four pipelines for about the cost
+// of one on this CPU under the current Impl (the AVX2 lanes): callers with
+// many lanes should then hand it four full pipelines at a time.
+func DESQuad() bool { return desUseAVX2() }
+
+// DESImpl names the DES lanes in use under the current Impl:
 // "avx512vbmi" (the AVX-512 lanes, which run under Impl "avx512gfni" when
-// the CPU also has AVX512_VBMI) or "generic".
+// the CPU also has AVX512_VBMI), "avx2" (RunDES4 runs the AVX2 lanes,
+// under Impl "avx2", or "avx512gfni" without VBMI; a pipeline on its own
+// takes the generic lanes, cheaper for one) or "generic".
 func DESImpl() string {
-	if desUseAVX512() {
+	switch {
+	case desUseAVX512():
 		return "avx512vbmi"
+	case desUseAVX2():
+		return "avx2"
 	}
 	return "generic"
+}
+
+// checkDESBlocks panics if a block count of a lane below f.N is above
+// MaxDESBlocks.
+func checkDESBlocks(f *DESFused) {
+	for i := 0; i < f.N; i++ {
+		if f.NBlocks[i] > MaxDESBlocks || f.NBlocks2[i] > MaxDESBlocks {
+			panic("asm: DES MAC block count above MaxDESBlocks")
+		}
+	}
 }
 
 // desMaxBlocks returns the longest chain of nblocks[:n] (block counts are

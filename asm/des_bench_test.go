@@ -147,3 +147,43 @@ func BenchmarkDESFusedPeer(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDESFused4 runs RunDES4 on four full pipelines of each shape
+// (ns/txn per lane of the 256).
+func BenchmarkDESFused4(b *testing.B) {
+	for _, sh := range desBenchShapes {
+		b.Run("shape="+sh.name, func(b *testing.B) {
+			old := Impl()
+			defer SetImpl(old)
+			seen := map[string]bool{}
+			for _, name := range Impls() {
+				if err := SetImpl(name); err != nil {
+					b.Fatal(err)
+				}
+				d := DESImpl()
+				if seen[d] {
+					continue
+				}
+				seen[d] = true
+				b.Run("impl="+d, func(b *testing.B) {
+					r := newRand(b)
+					fs := new([4]DESFused)
+					for q := range fs {
+						f := &fs[q]
+						randDESFused(r, f, MaxLanes, sh.shared, sh.session)
+						for i := range f.NBlocks {
+							f.NBlocks[i] = sh.blocks
+							f.NBlocks2[i] = sh.blocks2
+						}
+					}
+					ps := [4]*DESFused{&fs[0], &fs[1], &fs[2], &fs[3]}
+					b.ReportAllocs()
+					for b.Loop() {
+						RunDES4(&ps)
+					}
+					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(4*MaxLanes), "ns/txn")
+				})
+			}
+		})
+	}
+}

@@ -36,6 +36,9 @@ func forEachDESImpl(t *testing.T, fn func(t *testing.T)) {
 	if hasDESAVX512 && !Capped() && !slices.Contains(ran, "avx512vbmi") {
 		t.Fatal("the CPU has the AVX-512 DES lanes but they did not run")
 	}
+	if hasDESAVX2 && implCap >= implAVX2 && !slices.Contains(ran, "avx2") {
+		t.Fatal("the CPU has AVX2 but the AVX2 DES lanes did not run")
+	}
 	if !slices.Contains(ran, "generic") {
 		t.Fatal("the generic DES path did not run")
 	}
@@ -346,4 +349,54 @@ func TestDESFusedPanics(t *testing.T) {
 	f.NBlocks2[2] = 200
 	f.Run()
 	(&DESFused{}).Run() // N == 0 does nothing
+}
+
+// TestRunDES4 runs four random pipelines at a time through RunDES4 (every
+// lane count 0..MaxLanes per pipeline, shared and per-lane parents mixed,
+// the sessions equal or, now and then, not) on every path, and checks each
+// lane against the reference, and a subset against crypto/des; lanes past
+// N must stay untouched. It fails if the CPU has AVX2 and the joint AVX2
+// run did not happen.
+func TestRunDES4(t *testing.T) {
+	quad := false
+	forEachDESImpl(t, func(t *testing.T) {
+		quad = quad || DESQuad()
+		r := newRand(t)
+		fs := new([4]DESFused)
+		var keys [4][16]byte
+		rounds := 300
+		if testing.Short() {
+			rounds = 60
+		}
+		for round := range rounds {
+			session := r.IntN(2) == 0
+			for q := range fs {
+				n := r.IntN(MaxLanes + 1)
+				if r.IntN(4) == 0 {
+					n = []int{0, 1, MaxLanes}[r.IntN(3)]
+				}
+				s := session
+				if r.IntN(16) == 0 {
+					s = !s // pipelines that run one by one
+				}
+				keys[q] = randDESFused(r, &fs[q], n, r.IntN(2) == 0, s)
+			}
+			ps := [4]*DESFused{&fs[0], &fs[1], &fs[2], &fs[3]}
+			if r.IntN(8) == 0 {
+				ps[r.IntN(4)] = nil // left alone: its canaries stay
+				for q := range fs {
+					if ps[q] == nil {
+						fs[q].N = 0
+					}
+				}
+			}
+			RunDES4(&ps)
+			for q := range fs {
+				checkDESOut(t, &fs[q], &keys[q], round < 4 && q == 0)
+			}
+		}
+	})
+	if hasDESAVX2 && implCap >= implAVX2 && !quad {
+		t.Fatal("RunDES4 did not take the AVX2 lanes")
+	}
 }

@@ -384,11 +384,61 @@ func (w *worker) commitDES(b *desBatch, l int, idx int32, f Field, want *[mac.Si
 // in constant time and without early exit, into a mismatch mask; only the
 // verdicts (public) steer the result writes.
 func (w *worker) runDES(b *desBatch) {
-	n := b.f.N
-	if n == 0 {
+	if b.f.N == 0 {
+		return
+	}
+	if w.desQuad {
+		q := &w.dq[b2i(b.f.Session)]
+		c := &q.b[q.n&3]
+		*c = *b
+		if b.f.Shared != nil {
+			c.f.Shared = &c.pk
+		}
+		q.n++
+		b.f.N = 0
+		if q.n == len(q.b) {
+			w.runQueue(q)
+		}
 		return
 	}
 	b.f.Run()
+	w.desResults(b)
+}
+
+// desQueue holds copies of full 3DES batches of one shape until four can
+// run together (asm.RunDES4).
+type desQueue struct {
+	b [4]desBatch
+	n int
+}
+
+// wipe clears the queued batches (their keys included).
+func (q *desQueue) wipe() { *q = desQueue{} }
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// runQueue runs the batches of q together and records their mismatches.
+func (w *worker) runQueue(q *desQueue) {
+	var ps [4]*asm.DESFused
+	for i := range q.n {
+		ps[i] = &q.b[i].f
+	}
+	asm.RunDES4(&ps)
+	for i := range q.n {
+		w.desResults(&q.b[i])
+		q.b[i].pk.Wipe()
+	}
+	q.n = 0
+}
+
+// desResults records the mismatches of batch b, just run, and empties it.
+func (w *worker) desResults(b *desBatch) {
+	n := b.f.N
 	w.desLanes += uint64(n)
 	mask := uint64(1)<<uint(n) - 1 // all ones for n == 64
 	for bad := desMismatches(&b.f.Out, &b.want) & mask; bad != 0; bad &= bad - 1 {
@@ -473,6 +523,7 @@ func (w *worker) flushDES(g *desGroup) {
 		b.pkl, b.pkr = 0, 0
 	}
 	w.runDES(&g.mixed)
+	w.runQueue(&w.dq[b2i(g.mixed.f.Session)])
 }
 
 // encodeDES writes the padded MAC input of field f (MAC3 and TAC share the

@@ -117,6 +117,11 @@ type worker struct {
 	tac              laneGroup
 	dsess            desGroup
 	dtac             desGroup
+	// dq[0] (TAC) and dq[1] (session) queue full 3DES batches for
+	// asm.RunDES4 when it runs four for the cost of one (desQuad, this
+	// chunk).
+	dq      [2]desQueue
+	desQuad bool
 	// desLanes counts the lanes run through asm.DESFused (for the tests).
 	desLanes uint64
 	des0     uint64                                 // records verified by record0DES (for the tests)
@@ -211,6 +216,8 @@ func (w *worker) wipe() {
 	w.tac.wipe()
 	w.dsess.wipe()
 	w.dtac.wipe()
+	w.dq[0].wipe()
+	w.dq[1].wipe()
 	w.txn = txn{}
 	w.fast = fastRoute{}
 	w.fill.wipe()
@@ -256,6 +263,7 @@ func (w *worker) chunk(j *job, lo, hi int) {
 	w.results = j.results
 	w.growCache()
 	w.desOn = w.useDES()
+	w.desQuad = asm.DESQuad()
 	w.vecFill = hasFill512 && !w.scalarAll && asm.Impl() == "avx512gfni"
 	records, results := j.records[lo:hi], j.results[lo:hi]
 	// Every result starts as StatusOK: one bulk clear here rather than a

@@ -114,6 +114,24 @@ func FuzzDESLanes(f *testing.F) {
 					t.Fatalf("%s (%s) lane %d: Out2 %016X, crypto/des %016X", impl, asm.DESImpl(), i, got, want)
 				}
 			}
+			// The same pipeline twice through RunDES4 (run jointly on
+			// the AVX2 lanes), in two of its four places: the same
+			// outputs as Run.
+			var quad [4]asm.DESFused
+			qa, qb := int(flags>>3)&3, int(flags>>5)&3
+			if qa == qb {
+				qb = (qa + 1) & 3
+			}
+			quad[qa], quad[qb] = base, base
+			asm.RunDES4(&[4]*asm.DESFused{&quad[0], &quad[1], &quad[2], &quad[3]})
+			for _, q := range []int{qa, qb} {
+				for i := 0; i < n; i++ {
+					if quad[q].Out[i] != fz.Out[i] || quad[q].Out2[i] != fz.Out2[i] {
+						t.Fatalf("%s (%s) RunDES4 place %d lane %d: %016X %016X, Run %016X %016X",
+							impl, asm.DESImpl(), q, i, quad[q].Out[i], quad[q].Out2[i], fz.Out[i], fz.Out2[i])
+					}
+				}
+			}
 		}
 	})
 }
