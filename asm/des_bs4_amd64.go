@@ -36,6 +36,11 @@ var desKSOff = func() (t [16][48]uint16) {
 //go:noescape
 func desRounds4(a, b *[32][4]uint64, k *[64][4]uint64, ks *[16][48]uint16, decrypt int)
 
+// desTranspose4 is desTranspose on each of the four matrices a[.][q].
+//
+//go:noescape
+func desTranspose4(a *[64][4]uint64)
+
 // desUseAVX2 reports whether RunDES4 runs the AVX2 lanes: under Impl avx2,
 // or avx512gfni without the AVX-512 DES lanes (no VBMI).
 func desUseAVX2() bool { return impl >= implAVX2 && hasDESAVX2 && !desUseAVX512() }
@@ -46,25 +51,39 @@ type desBS4State struct {
 	kl, kr, cl, cr, mk [64][4]uint64
 	blk, c             [64][4]uint64
 	l, r               [32][4]uint64
-	t                  [64]uint64 // transpose buffer
+	t                  [64][4]uint64 // transpose buffer
 }
 
-// planes sets word q of the planes p to the transposed lanes src.
-func (s *desBS4State) planes(p *[64][4]uint64, q int, src *[MaxLanes]uint64) {
-	s.t = *src
-	desTranspose(&s.t)
-	for j := range p {
-		p[j][q&3] = s.t[j]
+// desPlanes4 sets p to the planes of the lanes src[q] (all 64 of them) of
+// every q with src[q] not nil; the words of the others are 0.
+func desPlanes4(p *[64][4]uint64, src *[4]*[MaxLanes]uint64) {
+	for q, a := range src {
+		if a == nil {
+			for i := range p {
+				p[i][q] = 0
+			}
+			continue
+		}
+		for i := range p {
+			p[i][q] = a[i]
+		}
 	}
+	desTranspose4(p)
 }
 
-// lanes stores word q of the planes p into dst[:n] as lanes.
-func (s *desBS4State) lanes(dst *[MaxLanes]uint64, n int, p *[64][4]uint64, q int) {
-	for j := range p {
-		s.t[j] = p[j][q&3]
+// desLanes4 stores the planes p as lanes into dst[q][:n[q]] for every q with
+// dst[q] not nil; t is scratch.
+func desLanes4(dst *[4]*[MaxLanes]uint64, n *[4]int, p, t *[64][4]uint64) {
+	*t = *p
+	desTranspose4(t)
+	for q, a := range dst {
+		if a == nil {
+			continue
+		}
+		for i := range a[:n[q]] {
+			a[i] = t[i][q]
+		}
 	}
-	desTranspose(&s.t)
-	copy(dst[:n], s.t[:n])
 }
 
 // encrypt is single DES on the planes: out = E_k(in); out and in may alias.
@@ -101,23 +120,29 @@ func (s *desBS4State) encrypt3(out, in, kl, kr *[64][4]uint64) {
 func desFusedAVX2(fs *[4]*DESFused) {
 	var s desBS4State
 	session := false
+	var kl, kr, div, d8 [4]*[MaxLanes]uint64
 	for q, f := range fs {
 		if f == nil {
 			continue
 		}
 		session = session || f.N > 0 && f.Session
-		if f.Shared != nil {
+		if f.Shared == nil {
+			kl[q], kr[q] = &f.Parent[0], &f.Parent[1]
+		}
+		div[q], d8[q] = &f.Div, &f.D8
+	}
+	desPlanes4(&s.kl, &kl)
+	desPlanes4(&s.kr, &kr)
+	for q, f := range fs {
+		if f != nil && f.Shared != nil {
 			for p := range 64 {
 				s.kl[p][q] = -(f.Shared.raw[0] >> (63 - p) & 1)
 				s.kr[p][q] = -(f.Shared.raw[1] >> (63 - p) & 1)
 			}
-		} else {
-			s.planes(&s.kl, q, &f.Parent[0])
-			s.planes(&s.kr, q, &f.Parent[1])
 		}
-		s.planes(&s.blk, q, &f.Div)
 	}
 	// Card key: 3DES(parent, Div) || 3DES(parent, ^Div).
+	desPlanes4(&s.blk, &div)
 	s.encrypt3(&s.cl, &s.blk, &s.kl, &s.kr)
 	for j := range s.blk {
 		for q := range 4 {
@@ -126,11 +151,7 @@ func desFusedAVX2(fs *[4]*DESFused) {
 	}
 	s.encrypt3(&s.cr, &s.blk, &s.kl, &s.kr)
 	if session {
-		for q, f := range fs {
-			if f != nil {
-				s.planes(&s.blk, q, &f.D8)
-			}
-		}
+		desPlanes4(&s.blk, &d8)
 		s.encrypt3(&s.mk, &s.blk, &s.cl, &s.cr)
 	} else {
 		for j := range s.mk {
@@ -171,53 +192,55 @@ func (f *DESFused) chain(second bool) (*[MaxLanes]uint8, *[MaxDESBlocks][MaxLane
 // Lanes past their block count keep their chain value; without blocks in
 // any lane it only zeroes the outputs.
 func (s *desBS4State) cbcMAC(fs *[4]*DESFused, second bool) {
+	var masks [MaxDESBlocks][4]uint64 // lanes with more than b blocks
+	var out [4]*[MaxLanes]uint64
+	var n [4]int
 	nb := 0
-	for _, f := range fs {
-		if f != nil {
-			counts, _, _ := f.chain(second)
-			nb = max(nb, desMaxBlocks(counts, f.N))
+	for q, f := range fs {
+		if f == nil {
+			continue
+		}
+		counts, _, o := f.chain(second)
+		out[q], n[q] = o, f.N
+		for i, v := range counts[:f.N] {
+			for b := range MaxDESBlocks {
+				if int(v) > b {
+					masks[b][q] |= 1 << (63 - i)
+				}
+			}
+			nb = max(nb, int(v))
 		}
 	}
 	if nb == 0 {
-		for _, f := range fs {
-			if f != nil {
-				_, _, out := f.chain(second)
-				clear(out[:f.N])
+		for q, o := range out {
+			if o != nil {
+				clear(o[:n[q]])
 			}
 		}
 		return
 	}
 	s.c = [64][4]uint64{}
-	for b := range nb {
-		var mask [4]uint64
+	for b := range min(nb, MaxDESBlocks) {
+		var msg [4]*[MaxLanes]uint64
 		for q, f := range fs {
-			if f == nil {
-				continue
+			if f != nil {
+				_, m, _ := f.chain(second)
+				msg[q] = &m[b]
 			}
-			counts, msg, _ := f.chain(second)
-			for i, v := range counts[:f.N] {
-				if int(v) > b {
-					mask[q] |= 1 << (63 - i)
-				}
-			}
-			s.planes(&s.blk, q, &msg[b])
 		}
+		desPlanes4(&s.blk, &msg)
 		for j := range s.blk {
 			for q := range 4 {
 				s.blk[j][q] ^= s.c[j][q]
 			}
 		}
 		s.encrypt(&s.blk, &s.blk, &s.mk)
+		m := &masks[b]
 		for j := range s.c {
 			for q := range 4 {
-				s.c[j][q] ^= (s.blk[j][q] ^ s.c[j][q]) & mask[q]
+				s.c[j][q] ^= (s.blk[j][q] ^ s.c[j][q]) & m[q]
 			}
 		}
 	}
-	for q, f := range fs {
-		if f != nil {
-			_, _, out := f.chain(second)
-			s.lanes(out, f.N, &s.c, q)
-		}
-	}
+	desLanes4(&out, &n, &s.c, &s.t)
 }

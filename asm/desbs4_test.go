@@ -213,5 +213,27 @@ func genDESBS4(cs [8]*dcircuit) []byte {
 	fmt.Fprintf(&b, "enc:\n\tMOVQ $16, CX\n\nround:\n")
 	b.Write(body.Bytes())
 	fmt.Fprintf(&b, "\tXCHGQ DI, SI\n\tADDQ R9, BX\n\tDECQ CX\n\tJNZ round\n\tVZEROUPPER\n\tRET\n")
+	genDESTranspose4(&b)
 	return b.Bytes()
+}
+
+// genDESTranspose4 writes desTranspose4: desTranspose on the four 64x64
+// bit matrices held word by word in a [64][4]uint64, the same six stages
+// on YMM rows.
+func genDESTranspose4(b *bytes.Buffer) {
+	fmt.Fprintf(b, "\n// func desTranspose4(a *[64][4]uint64)\n")
+	fmt.Fprintf(b, "// desTranspose on each of the four matrices a[.][q] at once.\n")
+	fmt.Fprintf(b, "TEXT ·desTranspose4(SB), NOSPLIT, $0-8\n\tMOVQ a+0(FP), DI\n")
+	masks := []uint64{0x00000000FFFFFFFF, 0x0000FFFF0000FFFF, 0x00FF00FF00FF00FF, 0x0F0F0F0F0F0F0F0F, 0x3333333333333333, 0x5555555555555555}
+	for st, j := range []int{32, 16, 8, 4, 2, 1} {
+		fmt.Fprintf(b, "\t// stage %d: rows k and k+%d, k&%d == 0\n", st, j, j)
+		fmt.Fprintf(b, "\tMOVQ $0x%016x, AX\n\tMOVQ AX, X15\n\tVPBROADCASTQ X15, Y15\n", masks[st])
+		for k := 0; k < 64; k = (k + j + 1) &^ j {
+			fmt.Fprintf(b, "\tVMOVDQU %d(DI), Y0\n\tVMOVDQU %d(DI), Y1\n", 32*k, 32*(k+j))
+			fmt.Fprintf(b, "\tVPSRLQ $%d, Y1, Y2\n\tVPXOR Y0, Y2, Y2\n\tVPAND Y15, Y2, Y2\n", j)
+			fmt.Fprintf(b, "\tVPXOR Y2, Y0, Y0\n\tVPSLLQ $%d, Y2, Y2\n\tVPXOR Y2, Y1, Y1\n", j)
+			fmt.Fprintf(b, "\tVMOVDQU Y0, %d(DI)\n\tVMOVDQU Y1, %d(DI)\n", 32*k, 32*(k+j))
+		}
+	}
+	fmt.Fprintf(b, "\tVZEROUPPER\n\tRET\n")
 }
