@@ -32,7 +32,9 @@ import (
 // useDES reports whether the 3DES records of keys of level >= 1 take the
 // lanes in the chunk about to run: not with Options.Scalar or a profile the
 // lanes cannot express. asm.DESFused runs its AVX-512 kernel or, on other
-// CPUs, 64 lanes bitsliced (several times faster than the scalar path).
+// CPUs, 64 lanes bitsliced (several times faster than the scalar path);
+// with AVX2, runDES queues full batches for asm.RunDES4, which runs four
+// for the cost of one.
 func (w *worker) useDES() bool {
 	return w.laneDES && !w.scalarAll
 }
@@ -379,10 +381,10 @@ func (w *worker) commitDES(b *desBatch, l int, idx int32, f Field, want *[mac.Si
 	}
 }
 
-// runDES runs a 3DES batch and records its mismatches. The MACs (the left
-// 4 bytes of each lane's last CBC block) of all lanes are compared first,
-// in constant time and without early exit, into a mismatch mask; only the
-// verdicts (public) steer the result writes.
+// runDES runs a 3DES batch and records its mismatches (desResults), or,
+// where asm.RunDES4 runs four for the cost of one (w.desQuad), queues a
+// copy of it to run with three more (flushDES runs what is left) and
+// empties it at once.
 func (w *worker) runDES(b *desBatch) {
 	if b.f.N == 0 {
 		return
@@ -437,6 +439,9 @@ func (w *worker) runQueue(q *desQueue) {
 }
 
 // desResults records the mismatches of batch b, just run, and empties it.
+// The MACs (the left 4 bytes of each lane's last CBC block) of all lanes
+// are compared first, in constant time and without early exit, into a
+// mismatch mask; only the verdicts (public) steer the result writes.
 func (w *worker) desResults(b *desBatch) {
 	n := b.f.N
 	w.desLanes += uint64(n)
