@@ -16,9 +16,6 @@ import "golang.org/x/sys/cpu"
 // hasDESAVX2 reports whether the CPU has AVX2 for desRounds4.
 var hasDESAVX2 = cpu.X86.HasAVX2
 
-// desOnes4 is an all-ones plane, for the NOT gates of desRounds4.
-var desOnes4 = [4]uint64{^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)}
-
 // desKSOff is desKS as byte offsets of key planes in a [64][4]uint64.
 var desKSOff = func() (t [16][48]uint16) {
 	for r := range t {

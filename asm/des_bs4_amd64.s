@@ -4,6 +4,13 @@
 
 #include "textflag.h"
 
+// desones is an all-ones plane, for the NOT gates.
+DATA desones<>+0(SB)/8, $-1
+DATA desones<>+8(SB)/8, $-1
+DATA desones<>+16(SB)/8, $-1
+DATA desones<>+24(SB)/8, $-1
+GLOBL desones<>(SB), RODATA|NOPTR, $32
+
 // func desRounds4(a, b *[32][4]uint64, k *[64][4]uint64, ks *[16][48]uint16, decrypt int)
 // The 16 rounds of the bitsliced DES round of des_generic_sbox.go (desFBS)
 // on 256 lanes, a plane a YMM word: round r is a ^= P(S(E(b) ^ K_r)), then
@@ -124,21 +131,21 @@ round:
 	VPXOR Y2, Y3, Y2
 	VPXOR Y2, Y13, Y2
 	VPXOR Y2, Y4, Y2
-	VPXOR ·desOnes4(SB), Y2, Y2
+	VPXOR desones<>(SB), Y2, Y2
 	VPANDN 32(SP), Y0, Y0
 	VPANDN Y14, Y7, Y3
 	VPANDN Y15, Y9, Y4
 	VPXOR 352(SP), Y0, Y0
 	VPXOR Y0, Y3, Y0
 	VPXOR Y0, Y4, Y0
-	VPXOR ·desOnes4(SB), Y0, Y0
+	VPXOR desones<>(SB), Y0, Y0
 	VPAND 32(SP), Y1, Y1
 	VPANDN Y14, Y5, Y3
 	VPANDN Y15, Y11, Y4
 	VPXOR 480(SP), Y1, Y1
 	VPXOR Y1, Y3, Y1
 	VPXOR Y1, Y4, Y1
-	VPXOR ·desOnes4(SB), Y1, Y1
+	VPXOR desones<>(SB), Y1, Y1
 	VPANDN 32(SP), Y8, Y3
 	VPAND Y14, Y10, Y4
 	VPANDN Y15, Y6, Y5
@@ -241,27 +248,27 @@ round:
 	VPXOR Y0, Y9, Y0
 	VPXOR Y0, Y11, Y0
 	VPXOR Y0, Y5, Y0
-	VPXOR ·desOnes4(SB), Y0, Y0
+	VPXOR desones<>(SB), Y0, Y0
 	VPANDN Y13, Y10, Y5
 	VPAND Y15, Y6, Y6
 	VPXOR 32(SP), Y8, Y8
 	VPXOR Y8, Y5, Y5
 	VPXOR Y5, Y6, Y5
-	VPXOR ·desOnes4(SB), Y5, Y5
+	VPXOR desones<>(SB), Y5, Y5
 	VPANDN 32(SP), Y3, Y3
 	VPANDN Y13, Y12, Y6
 	VPAND Y15, Y4, Y4
 	VPXOR Y14, Y3, Y3
 	VPXOR Y3, Y6, Y3
 	VPXOR Y3, Y4, Y3
-	VPXOR ·desOnes4(SB), Y3, Y3
+	VPXOR desones<>(SB), Y3, Y3
 	VPANDN 32(SP), Y7, Y4
 	VPAND Y13, Y2, Y2
 	VPAND Y15, Y1, Y1
 	VPXOR 320(SP), Y4, Y4
 	VPXOR Y4, Y2, Y2
 	VPXOR Y2, Y1, Y1
-	VPXOR ·desOnes4(SB), Y1, Y1
+	VPXOR desones<>(SB), Y1, Y1
 	VPXOR 384(DI), Y0, Y0
 	VMOVDQU Y0, 384(DI)
 	VPXOR 864(DI), Y5, Y5
@@ -359,7 +366,7 @@ round:
 	VPXOR Y1, Y0, Y0
 	VPXOR Y0, Y9, Y0
 	VPXOR Y0, Y3, Y0
-	VPXOR ·desOnes4(SB), Y0, Y0
+	VPXOR desones<>(SB), Y0, Y0
 	VMOVDQU 256(SP), Y1
 	VPANDN 32(SP), Y1, Y3
 	VPANDN Y12, Y8, Y8
@@ -373,7 +380,7 @@ round:
 	VPXOR Y10, Y2, Y2
 	VPXOR Y2, Y3, Y2
 	VPXOR Y2, Y4, Y2
-	VPXOR ·desOnes4(SB), Y2, Y2
+	VPXOR desones<>(SB), Y2, Y2
 	VPANDN 32(SP), Y11, Y3
 	VPAND 160(SP), Y12, Y4
 	VPANDN Y13, Y7, Y5
@@ -476,21 +483,21 @@ round:
 	VPXOR Y15, Y8, Y8
 	VPXOR Y8, Y4, Y4
 	VPXOR Y4, Y3, Y3
-	VPXOR ·desOnes4(SB), Y3, Y3
+	VPXOR desones<>(SB), Y3, Y3
 	VPAND 32(SP), Y0, Y0
 	VPANDN Y10, Y1, Y4
 	VPANDN Y13, Y9, Y8
 	VPXOR Y6, Y0, Y0
 	VPXOR Y0, Y4, Y0
 	VPXOR Y0, Y8, Y0
-	VPXOR ·desOnes4(SB), Y0, Y0
+	VPXOR desones<>(SB), Y0, Y0
 	VPANDN 32(SP), Y5, Y4
 	VPAND Y10, Y1, Y1
 	VPANDN Y13, Y9, Y5
 	VPXOR Y2, Y4, Y2
 	VPXOR Y2, Y1, Y1
 	VPXOR Y1, Y5, Y1
-	VPXOR ·desOnes4(SB), Y1, Y1
+	VPXOR desones<>(SB), Y1, Y1
 	VPXOR 800(DI), Y7, Y7
 	VMOVDQU Y7, 800(DI)
 	VPXOR 608(DI), Y3, Y3
@@ -623,7 +630,7 @@ round:
 	VPXOR Y1, Y5, Y1
 	VPXOR Y1, Y6, Y1
 	VPXOR Y1, Y8, Y1
-	VPXOR ·desOnes4(SB), Y1, Y1
+	VPXOR desones<>(SB), Y1, Y1
 	VPAND 32(SP), Y7, Y5
 	VPAND Y13, Y4, Y4
 	VMOVDQU 544(SP), Y6
@@ -730,14 +737,14 @@ round:
 	VPXOR Y4, Y6, Y4
 	VPXOR Y4, Y11, Y4
 	VPXOR Y4, Y3, Y3
-	VPXOR ·desOnes4(SB), Y3, Y3
+	VPXOR desones<>(SB), Y3, Y3
 	VPANDN 32(SP), Y0, Y0
 	VPANDN Y13, Y14, Y4
 	VPAND Y15, Y5, Y5
 	VPXOR Y7, Y0, Y0
 	VPXOR Y0, Y4, Y0
 	VPXOR Y0, Y5, Y0
-	VPXOR ·desOnes4(SB), Y0, Y0
+	VPXOR desones<>(SB), Y0, Y0
 	VPAND 32(SP), Y1, Y1
 	VMOVDQU 352(SP), Y4
 	VPANDN Y13, Y4, Y4
@@ -853,7 +860,7 @@ round:
 	VPXOR Y2, Y4, Y2
 	VPXOR Y2, Y6, Y2
 	VPXOR Y2, Y10, Y2
-	VPXOR ·desOnes4(SB), Y2, Y2
+	VPXOR desones<>(SB), Y2, Y2
 	VPAND 32(SP), Y9, Y4
 	VPAND Y12, Y0, Y0
 	VPANDN Y14, Y8, Y6
@@ -969,13 +976,13 @@ round:
 	VPXOR Y2, Y5, Y2
 	VPXOR Y2, Y6, Y2
 	VPXOR Y2, Y4, Y2
-	VPXOR ·desOnes4(SB), Y2, Y2
+	VPXOR desones<>(SB), Y2, Y2
 	VPAND 32(SP), Y7, Y4
 	VPAND 320(SP), Y12, Y5
 	VPXOR Y1, Y4, Y1
 	VPXOR Y1, Y9, Y1
 	VPXOR Y1, Y5, Y1
-	VPXOR ·desOnes4(SB), Y1, Y1
+	VPXOR desones<>(SB), Y1, Y1
 	VMOVDQU 384(SP), Y4
 	VPANDN 32(SP), Y4, Y4
 	VPAND Y9, Y11, Y5
@@ -989,7 +996,7 @@ round:
 	VPXOR Y8, Y0, Y0
 	VPXOR Y0, Y5, Y0
 	VPXOR Y0, Y3, Y0
-	VPXOR ·desOnes4(SB), Y0, Y0
+	VPXOR desones<>(SB), Y0, Y0
 	VPXOR 128(DI), Y2, Y2
 	VMOVDQU Y2, 128(DI)
 	VPXOR 832(DI), Y1, Y1
