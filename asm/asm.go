@@ -15,6 +15,11 @@
 // data-dependent branches or indices. Its cost does not depend on n: a call
 // always computes 64 lanes. Scratch buffers holding key material are wiped
 // before each call returns.
+//
+// The package also holds the 3DES lanes of the legacy PBOC family
+// (DESFused): bitsliced over 64 lanes in Go (generic), over 256 lanes in
+// AVX2 for four pipelines at once (RunDES4), and byte-sliced in AVX-512
+// VBMI; DESImpl names the one in use.
 package asm
 
 import "github.com/sscard/sscard/sm4"
