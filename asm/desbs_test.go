@@ -450,6 +450,7 @@ func genDESBS(t testing.TB) ([]byte, [8]*dcircuit) {
 	fmt.Fprintf(&b, "// desSboxGates is the size of the 8 bitsliced DES S-box circuits together.\nconst desSboxGates = %d\n\n", total)
 	names := [...]string{gXor: "^", gAnd: "&", gAndNot: "&^", gOr: "|"}
 	for s, c := range cs {
+		c = reorderDFS(c)
 		var cnt [5]int
 		for _, g := range c.gates {
 			cnt[g.op]++
