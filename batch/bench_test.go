@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/sscard/sscard/asm"
@@ -183,14 +184,21 @@ func BenchmarkStream(b *testing.B) {
 
 // BenchmarkParseRecord: the JSON parser alone.
 func BenchmarkParseRecord(b *testing.B) {
-	line := []byte(goodPurchase)
-	var r Record
-	b.SetBytes(int64(len(line)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := ParseRecord(line, &r); err != nil {
-			b.Fatal(err)
-		}
+	for _, c := range []struct{ name, line string }{
+		{"spaced", goodPurchase},
+		{"compact", strings.NewReplacer(`": `, `":`, `, "`, `,"`).Replace(goodPurchase)}, // as sscard gen writes
+	} {
+		b.Run("line="+c.name, func(b *testing.B) {
+			line := []byte(c.line)
+			var r Record
+			b.SetBytes(int64(len(line)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := ParseRecord(line, &r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
