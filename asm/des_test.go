@@ -321,6 +321,12 @@ func TestDESFusedAllocs(t *testing.T) {
 			if a := testing.AllocsPerRun(20, f.Run); a != 0 {
 				t.Fatalf("shared=%v: %v allocations per Run, want 0", shared, a)
 			}
+			g := new(DESFused)
+			*g = *f
+			ps := [4]*DESFused{f, nil, g}
+			if a := testing.AllocsPerRun(20, func() { RunDES4(&ps) }); a != 0 {
+				t.Fatalf("shared=%v: %v allocations per RunDES4, want 0", shared, a)
+			}
 		}
 	})
 }
