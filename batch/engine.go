@@ -31,7 +31,7 @@ type cacheEntry struct {
 	idx    uint32 // this entry's index (of its desSlot)
 	// sib, sibID: the entry last found for the same factors under the
 	// record's other key (session key, TAC key), if its id is still
-	// sibID (see sibling).
+	// sibID (see entry).
 	sib    uint32
 	sibID  uint64
 	n      uint8
@@ -227,12 +227,13 @@ func (w *worker) wipe() {
 // algorithm, key version, factor count, MAC fields present) equals hdr:
 // purchase-kind SM4 records that carry only a TAC, under a TAC key of level
 // 0 or 1, whose lanes go to the shared batch b, or of a higher level
-// (cached). Such records differ from
-// the one that set the route only in data fields, of which only the date
-// and time need checking, so they skip validation, key lookup and batch
-// choice. The route lasts until the batches are flushed (end of the job).
-// 3DES records of the same description (TAC key of level 1) have a route
-// too, to the shared 3DES batch db (see fillTACDES).
+// (cached). Such records differ from the one that set the route only in
+// data fields, of which only the date and time need checking, so they skip
+// validation, key lookup and batch choice. The route lasts until the
+// batches are flushed (end of the job).
+// 3DES records of the same description have a route too: to the shared
+// 3DES batch db under a TAC key of level 1 (see fillTACDES), cached and
+// tdes above it (cachedRunDES).
 type fastRoute struct {
 	hdr uint64 // 0: no route
 	b   *laneBatch
