@@ -137,9 +137,7 @@ func encRound(x0, x1, x2, x3, rk, t *planes) {
 		t[j] = x1[j] ^ x2[j] ^ x3[j] ^ rk[j]
 	}
 	sboxLayer(t)
-	for j := 0; j < 32; j++ {
-		x0[j] ^= t[j] ^ t[(j-2)&31] ^ t[(j-10)&31] ^ t[(j-18)&31] ^ t[(j-24)&31]
-	}
+	lXor(x0, t)
 }
 
 // keyRound computes k0 ^= T'(k1 ^ k2 ^ k3 ^ ck), T' = L'∘τ,
@@ -150,9 +148,7 @@ func keyRound(k0, k1, k2, k3, ck, t *planes) {
 		t[j] = k1[j] ^ k2[j] ^ k3[j] ^ ck[j]
 	}
 	sboxLayer(t)
-	for j := 0; j < 32; j++ {
-		k0[j] ^= t[j] ^ t[(j-13)&31] ^ t[(j-23)&31]
-	}
+	lKeyXor(k0, t)
 }
 
 // encryptBS encrypts the 64 blocks in x in place under the schedule rk and
