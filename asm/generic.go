@@ -121,22 +121,11 @@ func toState(s *bsState, b *Blocks) {
 	}
 }
 
-// sboxLayer applies the S-box to the four bytes of a word.
-func sboxLayer(t *planes) {
-	t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7] = sboxBS(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7])
-	t[8], t[9], t[10], t[11], t[12], t[13], t[14], t[15] = sboxBS(t[8], t[9], t[10], t[11], t[12], t[13], t[14], t[15])
-	t[16], t[17], t[18], t[19], t[20], t[21], t[22], t[23] = sboxBS(t[16], t[17], t[18], t[19], t[20], t[21], t[22], t[23])
-	t[24], t[25], t[26], t[27], t[28], t[29], t[30], t[31] = sboxBS(t[24], t[25], t[26], t[27], t[28], t[29], t[30], t[31])
-}
-
 // encRound computes x0 ^= T(x1 ^ x2 ^ x3 ^ rk), T = L∘τ,
 // L(B) = B ^ B<<<2 ^ B<<<10 ^ B<<<18 ^ B<<<24.
 // t is scratch owned (and wiped) by the caller.
 func encRound(x0, x1, x2, x3, rk, t *planes) {
-	for j := range t {
-		t[j] = x1[j] ^ x2[j] ^ x3[j] ^ rk[j]
-	}
-	sboxLayer(t)
+	sboxIn(t, x1, x2, x3, rk)
 	lXor(x0, t)
 }
 
@@ -144,10 +133,7 @@ func encRound(x0, x1, x2, x3, rk, t *planes) {
 // L'(B) = B ^ B<<<13 ^ B<<<23.
 // t is scratch owned (and wiped) by the caller.
 func keyRound(k0, k1, k2, k3, ck, t *planes) {
-	for j := range t {
-		t[j] = k1[j] ^ k2[j] ^ k3[j] ^ ck[j]
-	}
-	sboxLayer(t)
+	sboxIn(t, k1, k2, k3, ck)
 	lKeyXor(k0, t)
 }
 
