@@ -224,10 +224,11 @@ type Options struct {
 	// Scalar makes every record take the scalar path of package mac (no
 	// SIMD lanes), for comparisons. On a CPU without AVX2 the SM4 lanes
 	// are bitsliced (asm.Impl() is "generic"): the scalar path is then
-	// faster for SM4 records only if package sm4 has GFNI (sm4.Impl() is
-	// "gfni": demo records 929 against 1323 ns on the development VM);
-	// with AES-NI it is slower (2057 ns), and about 20 times slower if it
-	// is generic too (-tags purego, or a CPU without either).
+	// about as fast for SM4 records if package sm4 has GFNI (sm4.Impl() is
+	// "gfni"; on the development VM, demo records 934 against 1033 ns,
+	// single-level TACs 330 against 300 ns), slower with AES-NI alone
+	// (about twice), and about 20 times slower if it is generic too
+	// (-tags purego, or a CPU without either).
 	Scalar bool
 	// CacheEntries bounds, per worker, the cache of derived parent keys of
 	// the card level (for keys with 2 or more levels); 0 means 4096. It is
