@@ -227,7 +227,7 @@ type Options struct {
 	// about as fast for SM4 records if package sm4 has GFNI (sm4.Impl() is
 	// "gfni"; on the development VM, demo records 934 against 1033 ns,
 	// single-level TACs 330 against 300 ns), slower with AES-NI alone
-	// (about twice), and about 20 times slower if it is generic too
+	// (about twice), and about 30 times slower if it is generic too
 	// (-tags purego, or a CPU without either).
 	Scalar bool
 	// CacheEntries bounds, per worker, the cache of derived parent keys of
