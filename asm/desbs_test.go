@@ -30,7 +30,6 @@ import (
 	"go/format"
 	"math/bits"
 	"math/rand/v2"
-	"os"
 	"testing"
 )
 
@@ -542,24 +541,9 @@ func TestDESBSGenerated(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, f := range []struct {
-		name string
-		src  []byte
-	}{{"des_generic_sbox.go", src}, {"des_bs4_amd64.s", genDESBS4(cs)}} {
-		if *updateDESSbox {
-			if err := os.WriteFile(f.name, f.src, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		old, err := os.ReadFile(f.name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(old, f.src) {
-			t.Fatalf("%s is out of date: run go test ./asm -run TestDESBSGenerated -update-des-sbox", f.name)
-		}
-	}
+	const how = "-run TestDESBSGenerated -update-des-sbox"
+	checkGenerated(t, "des_generic_sbox.go", src, *updateDESSbox, how)
+	checkGenerated(t, "des_bs4_amd64.s", genDESBS4(cs), *updateDESSbox, how)
 }
 
 // TestDESBSSboxes checks the checked-in circuits exhaustively against the

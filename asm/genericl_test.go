@@ -62,9 +62,14 @@ func genGenericL() []byte {
 }
 
 func TestGenericLUpToDate(t *testing.T) {
-	src := genGenericL()
-	const file = "generic_l.go"
-	if *updateGenericL {
+	checkGenerated(t, "generic_l.go", genGenericL(), *updateGenericL, "-run TestGenericLUpToDate -update-generic-l")
+}
+
+// checkGenerated writes src to file when update is set, and otherwise
+// fails unless file holds src; how is the go test flags that regenerate it.
+func checkGenerated(t *testing.T, file string, src []byte, update bool, how string) {
+	t.Helper()
+	if update {
 		if err := os.WriteFile(file, src, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -75,6 +80,6 @@ func TestGenericLUpToDate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(old, src) {
-		t.Fatalf("%s is out of date: run go test ./asm -run TestGenericLUpToDate -update-generic-l", file)
+		t.Errorf("%s is out of date: run go test ./asm %s", file, how)
 	}
 }

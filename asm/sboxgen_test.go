@@ -29,7 +29,6 @@ import (
 	"go/format"
 	"math/bits"
 	"math/rand/v2"
-	"os"
 	"sort"
 	"testing"
 )
@@ -664,19 +663,7 @@ func TestSboxCircuitUpToDate(t *testing.T) {
 	checkNetlist(t, nl)
 	src := nl.emit(nl.emitDesc)
 	t.Logf("S-box circuit: %d XOR + %d AND + %d NOT = %d gates", nl.nXor, nl.nAnd, nl.nNot, nl.nXor+nl.nAnd+nl.nNot)
-	if *updateSbox {
-		if err := os.WriteFile("generic_sbox.go", src, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	old, err := os.ReadFile("generic_sbox.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(old, src) {
-		t.Errorf("generic_sbox.go is stale: run go test ./asm -run TestSboxCircuitUpToDate -update-sbox")
-	}
+	checkGenerated(t, "generic_sbox.go", src, *updateSbox, "-run TestSboxCircuitUpToDate -update-sbox")
 }
 
 func checkNetlist(t *testing.T, nl *netlist) {
