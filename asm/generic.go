@@ -48,51 +48,6 @@ func broadcast(p *planes, w uint32) {
 	}
 }
 
-// transpose64x32 transposes, in each 32-bit half of the rows at once, the
-// 32×32 bit matrix a: bit c of row r and bit r of row c trade places. It is
-// an involution and turns rows (lane i in the low half, lane i+32 in the high
-// half) into bit-planes and back.
-func transpose64x32(a *planes) {
-	const (
-		m16 = 0x0000ffff0000ffff
-		m8  = 0x00ff00ff00ff00ff
-		m4  = 0x0f0f0f0f0f0f0f0f
-		m2  = 0x3333333333333333
-		m1  = 0x5555555555555555
-	)
-	for k := 0; k < 16; k++ {
-		t := ((a[k] >> 16) ^ a[k+16]) & m16
-		a[k+16] ^= t
-		a[k] ^= t << 16
-	}
-	for b := 0; b < 32; b += 16 {
-		for k := b; k < b+8; k++ {
-			t := ((a[k&31] >> 8) ^ a[(k+8)&31]) & m8
-			a[(k+8)&31] ^= t
-			a[k&31] ^= t << 8
-		}
-	}
-	for b := 0; b < 32; b += 8 {
-		for k := b; k < b+4; k++ {
-			t := ((a[k&31] >> 4) ^ a[(k+4)&31]) & m4
-			a[(k+4)&31] ^= t
-			a[k&31] ^= t << 4
-		}
-	}
-	for b := 0; b < 32; b += 4 {
-		for k := b; k < b+2; k++ {
-			t := ((a[k&31] >> 2) ^ a[(k+2)&31]) & m2
-			a[(k+2)&31] ^= t
-			a[k&31] ^= t << 2
-		}
-	}
-	for k := 0; k < 32; k += 2 {
-		t := ((a[k] >> 1) ^ a[k+1]) & m1
-		a[k+1] ^= t
-		a[k] ^= t << 1
-	}
-}
-
 // toPlanes loads one word of all 64 lanes into bit-planes.
 func toPlanes(p *planes, w *[MaxLanes]uint32) {
 	for i := 0; i < 32; i++ {

@@ -54,6 +54,21 @@ func genGenericL() []byte {
 		fmt.Fprintf(&b, ")\n")
 	}
 	fmt.Fprintf(&b, "}\n")
+	// The transposes, stage by stage, the swaps spelled out.
+	fmt.Fprintf(&b, "\n// transpose64x32 transposes, in each 32-bit half of the rows at once, the\n// 32x32 bit matrix a: bit c of row r and bit r of row c trade places. It is\n// an involution and turns rows (lane i in the low half, lane i+32 in the high\n// half) into bit-planes and back.\nfunc transpose64x32(a *planes) {\n")
+	for _, st := range []struct {
+		j    int
+		mask uint64
+	}{{16, 0x0000ffff0000ffff}, {8, 0x00ff00ff00ff00ff}, {4, 0x0f0f0f0f0f0f0f0f}, {2, 0x3333333333333333}, {1, 0x5555555555555555}} {
+		for k := 0; k < 32; k++ {
+			if k&st.j != 0 {
+				continue
+			}
+			fmt.Fprintf(&b, "t%d_%d := ((a[%d] >> %d) ^ a[%d]) & %#x\n", st.j, k, k, st.j, k+st.j, st.mask)
+			fmt.Fprintf(&b, "a[%d] ^= t%d_%d\na[%d] ^= t%d_%d << %d\n", k+st.j, st.j, k, k, st.j, k, st.j)
+		}
+	}
+	fmt.Fprintf(&b, "}\n")
 	src, err := format.Source(b.Bytes())
 	if err != nil {
 		panic(err)
