@@ -223,12 +223,12 @@ type Options struct {
 	Workers int
 	// Scalar makes every record take the scalar path of package mac (no
 	// SIMD lanes), for comparisons. On a CPU without AVX2 the SM4 lanes
-	// are bitsliced (asm.Impl() is "generic"): the scalar path is then
-	// about as fast for SM4 records if package sm4 has GFNI (sm4.Impl() is
-	// "gfni"; on the development VM, demo records 934 against 1033 ns,
-	// single-level TACs 330 against 300 ns), slower with AES-NI alone
-	// (about twice), and about 30 times slower if it is generic too
-	// (-tags purego, or a CPU without either).
+	// are bitsliced (asm.Impl() is "generic"): the scalar path is then a
+	// little slower for SM4 records if package sm4 has GFNI (sm4.Impl() is
+	// "gfni"; on the development VM, demo records 931-953 against 910 ns,
+	// single-level TACs 330 against 265-280 ns), about twice as slow with
+	// AES-NI alone, and about 30 times slower if it is generic too (-tags
+	// purego, or a CPU without either).
 	Scalar bool
 	// CacheEntries bounds, per worker, the cache of derived parent keys of
 	// the card level (for keys with 2 or more levels); 0 means 4096. It is
