@@ -255,17 +255,14 @@ func reorderDFS(c *dcircuit) *dcircuit {
 			size[6+i] += size[g.b]
 		}
 	}
-	remap := make([]int, n)
-	for k := range n {
-		remap[k] = -1
-	}
+	done := make([]bool, n)
 	for k := range 6 {
-		remap[k] = k
+		done[k] = true
 	}
-	out := &dcircuit{desc: c.desc}
+	var ord []int
 	var visit func(v int)
 	visit = func(v int) {
-		if remap[v] >= 0 {
+		if done[v] {
 			return
 		}
 		g := c.gates[v-6]
@@ -277,6 +274,25 @@ func reorderDFS(c *dcircuit) *dcircuit {
 		if g.op != gNot {
 			visit(y)
 		}
+		done[v] = true
+		ord = append(ord, v)
+	}
+	for _, o := range c.out {
+		visit(o)
+	}
+	return c.reorder(ord)
+}
+
+// reorder returns c with its gates in the order ord (of gate signals 6+i),
+// renumbered.
+func (c *dcircuit) reorder(ord []int) *dcircuit {
+	remap := make([]int, 6+len(c.gates))
+	for k := range 6 {
+		remap[k] = k
+	}
+	out := &dcircuit{desc: c.desc}
+	for _, v := range ord {
+		g := c.gates[v-6]
 		ng := dgate{op: g.op, a: remap[g.a]}
 		if g.op != gNot {
 			ng.b = remap[g.b]
@@ -285,8 +301,20 @@ func reorderDFS(c *dcircuit) *dcircuit {
 		remap[v] = 6 + len(out.gates) - 1
 	}
 	for j, o := range c.out {
-		visit(o)
 		out.out[j] = remap[o]
 	}
 	return out
+}
+
+// dag returns c as a gateDAG whose nodes are its signals.
+func (c *dcircuit) dag() *gateDAG {
+	d := &gateDAG{nIn: 6, outs: c.out[:]}
+	for _, g := range c.gates {
+		if g.op == gNot {
+			d.ops = append(d.ops, [2]int{g.a, -1})
+		} else {
+			d.ops = append(d.ops, [2]int{g.a, g.b})
+		}
+	}
+	return d
 }

@@ -35,6 +35,23 @@ import (
 
 var updateDESSbox = flag.Bool("update-des-sbox", false, "rewrite des_generic_sbox.go from the circuit generator")
 
+var rankDESOrders = flag.Bool("rank-des-orders", false, "log the gate-order seeds the spill model ranks best per DES S-box (TestDESSboxOrders)")
+
+// desSboxOrder holds, per S-box, the seed of the gate order that
+// des_generic_sbox.go is written in (gateDAG.seededOrder; 0 means
+// reorderDFS). The AVX2 kernel allocates its own registers and keeps
+// reorderDFS.
+var desSboxOrder = [8]int{19047, 3880, 5460, 3040, 2267, 834, 1431, 1069}
+
+// desGoOrder returns the circuit of S-box s in the order des_generic_sbox.go
+// is written in.
+func desGoOrder(c *dcircuit, s int) *dcircuit {
+	if desSboxOrder[s] == 0 {
+		return reorderDFS(c)
+	}
+	return c.reorder(c.dag().seededOrder(desSboxOrder[s]))
+}
+
 // The FIPS PUB 46-3 tables (1-based bit numbers, bit 1 = leftmost), as
 // internal/des transcribes them.
 var (
@@ -449,7 +466,7 @@ func genDESBS(t testing.TB) ([]byte, [8]*dcircuit) {
 	fmt.Fprintf(&b, "// desSboxGates is the size of the 8 bitsliced DES S-box circuits together.\nconst desSboxGates = %d\n\n", total)
 	names := [...]string{gXor: "^", gAnd: "&", gAndNot: "&^", gOr: "|"}
 	for s, c := range cs {
-		c = reorderDFS(c)
+		c = desGoOrder(c, s)
 		var cnt [5]int
 		for _, g := range c.gates {
 			cnt[g.op]++
@@ -544,6 +561,24 @@ func TestDESBSGenerated(t *testing.T) {
 	const how = "-run TestDESBSGenerated -update-des-sbox"
 	checkGenerated(t, "des_generic_sbox.go", src, *updateDESSbox, how)
 	checkGenerated(t, "des_bs4_amd64.s", genDESBS4(cs), *updateDESSbox, how)
+}
+
+// TestDESSboxOrders ranks the gate-order seeds of each DES S-box with the
+// spill model (12 registers) and logs the best, to be timed with
+// BenchmarkDESFused before they go into desSboxOrder. It runs only with
+// -rank-des-orders.
+func TestDESSboxOrders(t *testing.T) {
+	if !*rankDESOrders {
+		t.Skip("ranks gate orders only with -rank-des-orders")
+	}
+	for s := range 8 {
+		c := bestDESSbox(s)
+		d := c.dag()
+		seeds, costs := d.rankOrders(20000, 12)
+		dfs, cur := reorderDFS(c).dag(), desGoOrder(c, s).dag()
+		t.Logf("S%d: reorderDFS %d spill operations, seed %d: %d; best seeds %v, costs %v", s+1,
+			dfs.spillCost(dfs.listed(), 12), desSboxOrder[s], cur.spillCost(cur.listed(), 12), seeds[:8], costs[:8])
+	}
 }
 
 // TestDESBSSboxes checks the checked-in circuits exhaustively against the

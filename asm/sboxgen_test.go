@@ -493,120 +493,30 @@ func (nl *netlist) orderDFS() []int {
 }
 
 // orderSeeded returns the gate order that emit writes: orderDFS for seed 0,
-// otherwise a depth-first order from the outputs in which the outputs and
-// each gate's two operands are visited in an order drawn from seed. The
-// order decides how many values the Go compiler keeps live and so how much
-// it spills on amd64's 14 general registers. On Zen 4, seed 86945 against
-// orderDFS: 134 against 172 stack operands in sboxBS, BenchmarkSboxIn 84.5
-// against 95.7 ns. Seeds are ranked with spillCost and the best few timed
-// with BenchmarkSboxIn:
+// otherwise gateDAG.seededOrder's (see gateorder_test.go). On Zen 4, seed
+// 86945 against orderDFS: 134 against 172 stack operands in sboxBS,
+// BenchmarkSboxIn 84.5 against 95.7 ns. To choose another:
 //
-//	go test ./asm -run TestSboxOrders -rank-sbox-orders    # lists them
+//	go test ./asm -run TestSboxOrders -rank-sbox-orders     # lists candidates
 //	go test ./asm -run TestSboxCircuitUpToDate -sbox-order N  # writes seed N in
 func (nl *netlist) orderSeeded(seed int) []int {
 	if seed == 0 {
 		return nl.orderDFS()
 	}
-	rng := rand.New(rand.NewPCG(uint64(seed), 0x5b0c))
-	done := make([]bool, len(nl.cols))
-	for i := 0; i < 8; i++ {
-		done[i] = true
-	}
-	var ord []int
-	var visit func(c int)
-	visit = func(c int) {
-		if done[c] {
-			return
-		}
-		a, b := nl.gates[c].a, nl.gates[c].b
-		if rng.IntN(2) == 0 {
-			a, b = b, a
-		}
-		visit(a)
-		visit(b)
-		done[c] = true
-		ord = append(ord, c)
-	}
-	outs := append([]int(nil), nl.outs...)
-	rng.Shuffle(len(outs), func(i, j int) { outs[i], outs[j] = outs[j], outs[i] })
-	for _, c := range outs {
-		visit(c)
-	}
-	return ord
+	return nl.dag().seededOrder(seed)
 }
 
-// spillCost counts the stores and reloads of order ord when k registers are
-// allocated optimally (Belady: evict the value whose next use is farthest),
-// the inputs arriving in registers and the outputs leaving in them. It is a
-// model of the compiler's allocator, not the allocator itself.
-func (nl *netlist) spillCost(ord []int, k int) int {
-	const never = 1 << 30
-	uses := make([][]int, len(nl.cols)) // positions reading each column
-	for p, c := range ord {
-		g := nl.gates[c]
-		uses[g.a] = append(uses[g.a], p)
-		if g.op != '=' {
-			uses[g.b] = append(uses[g.b], p)
+// dag returns the netlist as a gateDAG whose nodes are its columns.
+func (nl *netlist) dag() *gateDAG {
+	d := &gateDAG{nIn: 8, outs: nl.outs}
+	for _, g := range nl.gates[8:] {
+		if g.op == '=' {
+			d.ops = append(d.ops, [2]int{g.a, -1})
+		} else {
+			d.ops = append(d.ops, [2]int{g.a, g.b})
 		}
 	}
-	for _, c := range nl.outs {
-		uses[c] = append(uses[c], len(ord))
-	}
-	nextUse := func(c, p int) int { // first use of c at or after p
-		u := uses[c]
-		for len(u) > 0 && u[0] < p {
-			u = u[1:]
-		}
-		uses[c] = u
-		if len(u) == 0 {
-			return never
-		}
-		return u[0]
-	}
-	inReg := map[int]bool{}
-	for i := 0; i < 8; i++ {
-		inReg[i] = true
-	}
-	spilled := make([]bool, len(nl.cols))
-	cost := 0
-	// free makes room for one more value at position p, keeping a and b.
-	free := func(p, a, b int) {
-		for c := range inReg {
-			if nextUse(c, p) == never {
-				delete(inReg, c)
-			}
-		}
-		if len(inReg) < k {
-			return
-		}
-		far, victim := -1, -1
-		for c := range inReg {
-			if c == a || c == b {
-				continue
-			}
-			if n := nextUse(c, p); n > far || n == far && c < victim {
-				far, victim = n, c
-			}
-		}
-		delete(inReg, victim)
-		if !spilled[victim] {
-			spilled[victim] = true
-			cost++ // store
-		}
-	}
-	for p, c := range ord {
-		g := nl.gates[c]
-		for _, o := range []int{g.a, g.b} {
-			if !inReg[o] {
-				free(p, g.a, g.b)
-				inReg[o] = true
-				cost++ // reload
-			}
-		}
-		free(p+1, -1, -1) // the operands may die here and leave their register to c
-		inReg[c] = true
-	}
-	return cost
+	return d
 }
 
 // evalNetlist evaluates the netlist on 64 bitsliced inputs.
@@ -806,14 +716,10 @@ func TestSboxOrders(t *testing.T) {
 	if !ok {
 		t.Fatalf("sboxGenParams %v do not define a circuit", sboxGenParams)
 	}
-	type cand struct{ cost, seed int }
-	var cs []cand
-	dfs := nl.spillCost(nl.orderDFS(), 12)
-	for seed := 1; seed <= 100000; seed++ {
-		cs = append(cs, cand{nl.spillCost(nl.orderSeeded(seed), 12), seed})
-	}
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].cost < cs[j].cost })
-	t.Logf("seed 0 (orderDFS): %d spill operations; best seeds: %v", dfs, cs[:16])
+	d := nl.dag()
+	seeds, costs := d.rankOrders(100000, 12)
+	t.Logf("orderDFS: %d spill operations; seed %d: %d", d.spillCost(nl.orderDFS(), 12), sboxGenParams[5], d.spillCost(nl.orderSeeded(sboxGenParams[5]), 12))
+	t.Logf("best seeds: %v, costs %v", seeds[:16], costs[:16])
 }
 
 func checkNetlist(t *testing.T, nl *netlist) {
