@@ -3,6 +3,7 @@ package batch
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"math/bits"
 	"slices"
 	"testing"
@@ -155,9 +156,9 @@ func TestDESLevel0(t *testing.T) {
 	}
 }
 
-// TestDESProfileFallback: a profile whose padding the lanes do not know
-// keeps 3DES on the scalar path (package mac treats it as pad-if-needed),
-// with the same results; the shipped paddings both fit the lanes.
+// TestDESProfileFallback: both shipped paddings fit the 3DES lanes, and a
+// padding outside mac's constants (which fits none) is refused when the key
+// set is loaded, not read as a default.
 func TestDESProfileFallback(t *testing.T) {
 	for _, p := range []mac.Padding{mac.PadAlways, mac.PadIfNeeded} {
 		if !desLanesFit(&mac.Profile{AllowTDES: true, Padding: p}) {
@@ -168,13 +169,13 @@ func TestDESProfileFallback(t *testing.T) {
 	if desLanesFit(odd) {
 		t.Fatal("padding 7 fits the lanes")
 	}
-	ks := testKeySet(odd, 54)
-	recs, cases := genRecords(ks, 55, 3000)
-	want := expected(ks, recs, cases)
-	v := verifyChecked(t, ks, &Options{Workers: 1}, recs, cases, want)
-	defer v.Close()
-	if n := desLanesRun(v); n != 0 {
-		t.Errorf("%d lanes ran under a padding the lanes do not know", n)
+	ks := testKeySet(mac.PBOC3DES, 54)
+	ks.Profile = odd
+	if v, err := NewVerifier(ks, &Options{Workers: 1}); !errors.Is(err, ErrKeySet) || !errors.Is(err, mac.ErrBadProfile) {
+		if v != nil {
+			v.Close()
+		}
+		t.Fatalf("NewVerifier under padding 7: %v, want ErrKeySet and mac.ErrBadProfile", err)
 	}
 }
 

@@ -152,6 +152,9 @@ func (ks *KeySet) Validate() error {
 	if ks == nil || ks.Profile == nil {
 		return fmt.Errorf("%w: no profile", ErrKeySet)
 	}
+	if err := ks.Profile.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrKeySet, err)
+	}
 	seen := make(map[[3]uint8]int, len(ks.Keys))
 	for i := range ks.Keys {
 		k := &ks.Keys[i]

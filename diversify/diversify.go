@@ -15,6 +15,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/sscard/sscard/internal/des"
 	"github.com/sscard/sscard/sm4"
@@ -45,10 +46,10 @@ func (a Alg) String() string {
 // ParseAlg parses "sm4" or "3des" (case-insensitive; "des" and "tdes" are
 // accepted for 3DES).
 func ParseAlg(s string) (Alg, error) {
-	switch s {
-	case "sm4", "SM4":
+	switch {
+	case strings.EqualFold(s, "sm4"):
 		return SM4, nil
-	case "3des", "3DES", "tdes", "TDES", "des", "DES":
+	case strings.EqualFold(s, "3des"), strings.EqualFold(s, "tdes"), strings.EqualFold(s, "des"):
 		return TDES, nil
 	}
 	return 0, fmt.Errorf("%w: %q", ErrUnknownAlg, s)

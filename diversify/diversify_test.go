@@ -183,8 +183,15 @@ func TestFactors(t *testing.T) {
 	if err := Derive(SM4, &k, &k, make([]Factor, MaxLevels+1)); !errors.Is(err, ErrTooManyLevels) {
 		t.Errorf("too many levels: %v", err)
 	}
-	if _, err := ParseAlg("aes"); !errors.Is(err, ErrUnknownAlg) {
-		t.Errorf("ParseAlg: %v", err)
+	for _, bad := range []string{"aes", "", "sm4 ", "3des\x00", "sm"} {
+		if _, err := ParseAlg(bad); !errors.Is(err, ErrUnknownAlg) {
+			t.Errorf("ParseAlg(%q): %v", bad, err)
+		}
+	}
+	for s, want := range map[string]Alg{"sm4": SM4, "SM4": SM4, "Sm4": SM4, "3des": TDES, "3DES": TDES, "3Des": TDES, "Tdes": TDES, "dEs": TDES} {
+		if got, err := ParseAlg(s); err != nil || got != want {
+			t.Errorf("ParseAlg(%q) = %v, %v; want %v", s, got, err, want)
+		}
 	}
 	if _, err := AlgFromID(0x02); !errors.Is(err, ErrUnknownAlg) {
 		t.Errorf("AlgFromID: %v", err)

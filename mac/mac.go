@@ -47,6 +47,9 @@ var (
 	ErrAlgNotAllowed = errors.New("mac: algorithm not allowed by profile")
 	// ErrUnknownProfile reports a profile name that is not shipped.
 	ErrUnknownProfile = errors.New("mac: unknown profile")
+	// ErrBadProfile reports a nil Profile or a setting outside its
+	// constants.
+	ErrBadProfile = errors.New("mac: invalid profile setting")
 	// ErrLength reports an input of the wrong length.
 	ErrLength = errors.New("mac: bad length")
 )

@@ -56,10 +56,12 @@ const (
 )
 
 // Profile names every choice the published sources do not settle (SPEC §7).
-// The 3DES family's rules are confirmed by published vectors and fixed: SK =
-// 3DES(K, D8) with MAC_DES, TAC key DTK[0:8]^DTK[8:16] with MAC_DES, PIN
-// reload key DRPK[0:8]^DRPK[8:16] with MAC_DES. A Profile is read-only once
-// in use and safe for concurrent use.
+// The 3DES family's key rules are confirmed by published vectors and fixed:
+// SK = 3DES(K, D8) with MAC_DES, TAC key DTK[0:8]^DTK[8:16] with MAC_DES,
+// PIN reload key DRPK[0:8]^DRPK[8:16] with MAC_DES; Padding applies to both
+// families. A setting outside its constants is refused (ErrBadProfile) by
+// every function that takes the profile. A Profile is read-only once in use
+// and safe for concurrent use.
 type Profile struct {
 	// Name identifies the profile in key-set files.
 	Name string
@@ -103,6 +105,9 @@ func ProfileByName(name string) (*Profile, error) {
 
 // Allows reports whether the profile accepts the algorithm family.
 func (p *Profile) Allows(alg diversify.Alg) bool {
+	if p == nil {
+		return false
+	}
 	switch alg {
 	case diversify.SM4:
 		return p.AllowSM4
@@ -112,7 +117,30 @@ func (p *Profile) Allows(alg diversify.Alg) bool {
 	return false
 }
 
+// Validate reports a nil profile or a setting outside its constants
+// (ErrBadProfile), naming the setting.
+func (p *Profile) Validate() error {
+	switch {
+	case p == nil:
+		return fmt.Errorf("%w: nil", ErrBadProfile)
+	case p.SM4Session > SessionPad80:
+		return fmt.Errorf("%w: %s: SM4Session %d", ErrBadProfile, p.Name, p.SM4Session)
+	case p.SM4TACKey > KeyXORHalves:
+		return fmt.Errorf("%w: %s: SM4TACKey %d", ErrBadProfile, p.Name, p.SM4TACKey)
+	case p.SM4PINReloadKey > KeyXORHalves:
+		return fmt.Errorf("%w: %s: SM4PINReloadKey %d", ErrBadProfile, p.Name, p.SM4PINReloadKey)
+	case p.FactorOrder > LowestFirst:
+		return fmt.Errorf("%w: %s: FactorOrder %d", ErrBadProfile, p.Name, p.FactorOrder)
+	case p.Padding > PadIfNeeded:
+		return fmt.Errorf("%w: %s: Padding %d", ErrBadProfile, p.Name, p.Padding)
+	}
+	return nil
+}
+
 func (p *Profile) check(alg diversify.Alg) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
 	if alg != diversify.SM4 && alg != diversify.TDES {
 		return fmt.Errorf("%w: %d", diversify.ErrUnknownAlg, uint8(alg))
 	}

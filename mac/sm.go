@@ -56,17 +56,18 @@ func EncodePIN(dst *[MaxPINDigits / 2]byte, digits string) (int, error) {
 		return 0, fmt.Errorf("%w: PIN must be %d to %d digits", ErrField, MinPINDigits, MaxPINDigits)
 	}
 	n := (len(digits) + 1) / 2
-	for i := 0; i < n; i++ {
-		hi := digits[2*i]
-		lo := byte('0' + 0x0f)
-		if 2*i+1 < len(digits) {
-			lo = digits[2*i+1]
-		}
-		if hi < '0' || hi > '9' || (lo != '0'+0x0f && (lo < '0' || lo > '9')) {
+	for i := range digits {
+		if digits[i] < '0' || digits[i] > '9' {
 			clear(dst[:])
 			return 0, fmt.Errorf("%w: PIN must be decimal digits", ErrField)
 		}
-		dst[i] = (hi-'0')<<4 | (lo - '0')
+	}
+	for i := 0; i < n; i++ {
+		lo := byte(0x0f) // the filler of an odd count
+		if 2*i+1 < len(digits) {
+			lo = digits[2*i+1] - '0'
+		}
+		dst[i] = (digits[2*i]-'0')<<4 | lo
 	}
 	return n, nil
 }

@@ -127,8 +127,11 @@ func validate(t Transaction) error {
 	case *Overdraw:
 		return t.Validate()
 	}
-	return fmt.Errorf("%w: nil transaction", ErrField)
+	return errNilTxn
 }
+
+// errNilTxn reports a nil Transaction, or a nil pointer in one.
+var errNilTxn = fmt.Errorf("%w: nil transaction", ErrField)
 
 // sessionInput is t.SessionInput without interface dispatch.
 func sessionInput(t Transaction) [8]byte {
@@ -265,6 +268,9 @@ func (p *Purchase) typ() byte {
 
 // Validate checks the type byte, date and time.
 func (p *Purchase) Validate() error {
+	if p == nil {
+		return errNilTxn
+	}
 	switch p.typ() {
 	case 0x04, 0x05, 0x06, 0x09:
 	default:
@@ -320,6 +326,9 @@ func (l *Load) BalanceAfter() uint32 { return l.Balance + l.Amount }
 // Validate checks the type byte, that the new balance fits 4 bytes, and the
 // date and time.
 func (l *Load) Validate() error {
+	if l == nil {
+		return errNilTxn
+	}
 	if t := l.typ(); t != 0x01 && t != 0x02 {
 		return fmt.Errorf("%w: type %02x is not a load", ErrField, t)
 	}
@@ -363,6 +372,9 @@ func (u *Unload) Kind() Kind { return KindUnload }
 // Validate checks that the amount does not exceed the balance, and the date
 // and time.
 func (u *Unload) Validate() error {
+	if u == nil {
+		return errNilTxn
+	}
 	if u.Amount > u.Balance {
 		return fmt.Errorf("%w: unload amount exceeds the balance", ErrField)
 	}
@@ -406,6 +418,9 @@ func (o *Overdraw) BalanceAfter() uint32 { return o.Balance - o.OldLimit + o.New
 // Validate checks that both limits fit 3 bytes, that the new balance fits
 // 4 bytes, and the date and time.
 func (o *Overdraw) Validate() error {
+	if o == nil {
+		return errNilTxn
+	}
 	if o.OldLimit > MaxLimit || o.NewLimit > MaxLimit {
 		return fmt.Errorf("%w: overdraw limit exceeds 3 bytes", ErrField)
 	}

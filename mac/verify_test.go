@@ -2,7 +2,9 @@ package mac
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/sscard/sscard/diversify"
@@ -136,6 +138,27 @@ func TestBadInput(t *testing.T) {
 			}
 		}
 	}
+	// A nil transaction, typed or not, is an error at every entry point,
+	// never a panic.
+	var want [Size]byte
+	for _, tx := range []Transaction{nil, (*Purchase)(nil), (*Load)(nil), (*Unload)(nil), (*Overdraw)(nil)} {
+		name := fmt.Sprintf("%T", tx)
+		for fn, err := range map[string]error{
+			"NewSession": func() error { _, err := NewSession(SM4Profile, diversify.SM4, &key, tx); return err }(),
+			"MAC1":       func() error { _, err := MAC1(SM4Profile, diversify.SM4, &key, tx); return err }(),
+			"MAC2":       func() error { _, err := MAC2(SM4Profile, diversify.SM4, &key, tx); return err }(),
+			"MAC3":       func() error { _, err := MAC3(SM4Profile, diversify.SM4, &key, tx); return err }(),
+			"TAC":        func() error { _, err := TAC(SM4Profile, diversify.SM4, &key, tx); return err }(),
+			"VerifyMAC1": VerifyMAC1(SM4Profile, diversify.SM4, &key, tx, &want),
+			"VerifyMAC2": VerifyMAC2(SM4Profile, diversify.SM4, &key, tx, &want),
+			"VerifyMAC3": VerifyMAC3(SM4Profile, diversify.SM4, &key, tx, &want),
+			"VerifyTAC":  VerifyTAC(SM4Profile, diversify.SM4, &key, tx, &want),
+		} {
+			if !errors.Is(err, ErrField) && !errors.Is(err, ErrNoMAC3) && !errors.Is(err, ErrNoTAC) {
+				t.Errorf("%s(%s): %v, want ErrField (or the kind's ErrNoMAC3, ErrNoTAC)", fn, name, err)
+			}
+		}
+	}
 	p := samplePurchase()
 	if _, err := MAC1(PBOC3DES, diversify.SM4, &key, p); !errors.Is(err, ErrAlgNotAllowed) {
 		t.Errorf("SM4 under PBOC-3DES: %v", err)
@@ -197,6 +220,45 @@ func TestProfilesDiffer(t *testing.T) {
 	}
 }
 
+// TestBadProfile: a setting outside its constants, or a nil profile, is
+// refused by every entry point rather than read as some default.
+func TestBadProfile(t *testing.T) {
+	key := [16]byte{9, 8, 7}
+	tx := samplePurchase()
+	for name, edit := range map[string]func(p *Profile){
+		"SM4Session":      func(p *Profile) { p.SM4Session = SessionPad80 + 1 },
+		"SM4TACKey":       func(p *Profile) { p.SM4TACKey = KeyXORHalves + 1 },
+		"SM4PINReloadKey": func(p *Profile) { p.SM4PINReloadKey = 9 },
+		"FactorOrder":     func(p *Profile) { p.FactorOrder = LowestFirst + 1 },
+		"Padding":         func(p *Profile) { p.Padding = 9 },
+	} {
+		prof := *SM4Profile
+		edit(&prof)
+		if err := prof.Validate(); !errors.Is(err, ErrBadProfile) || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: Validate = %v, want ErrBadProfile naming it", name, err)
+		}
+		for _, alg := range []diversify.Alg{diversify.SM4, diversify.TDES} {
+			if _, err := MAC1(&prof, alg, &key, tx); !errors.Is(err, ErrBadProfile) {
+				t.Errorf("%s: MAC1(%v) = %v", name, alg, err)
+			}
+			if _, err := TAC(&prof, alg, &key, tx); !errors.Is(err, ErrBadProfile) {
+				t.Errorf("%s: TAC(%v) = %v", name, alg, err)
+			}
+			if _, err := ReloadPINMAC(&prof, alg, &key, []byte{0x12, 0x34}); !errors.Is(err, ErrBadProfile) {
+				t.Errorf("%s: ReloadPINMAC(%v) = %v", name, alg, err)
+			}
+		}
+	}
+	if _, err := MAC1(nil, diversify.SM4, &key, tx); !errors.Is(err, ErrBadProfile) {
+		t.Errorf("nil profile: %v", err)
+	}
+	for _, p := range []*Profile{SM4Profile, PBOC3DES} {
+		if err := p.Validate(); err != nil {
+			t.Errorf("%s: %v", p.Name, err)
+		}
+	}
+}
+
 func TestPIN(t *testing.T) {
 	var pin [6]byte
 	n, err := EncodePIN(&pin, "12345")
@@ -209,6 +271,16 @@ func TestPIN(t *testing.T) {
 	if _, err := EncodePIN(&pin, "123"); !errors.Is(err, ErrField) {
 		t.Fatalf("short PIN: %v", err)
 	}
+	// '?' is '0'+0x0f, the filler nibble's digit: never a digit itself.
+	for _, bad := range []string{"1?34", "123?", "12345?", "?234", "1234/", "1234:"} {
+		if n, err := EncodePIN(&pin, bad); !errors.Is(err, ErrField) || pin != [6]byte{} {
+			t.Errorf("EncodePIN(%q) = %d, %X, %v; want ErrField and a cleared buffer", bad, n, pin, err)
+		}
+	}
+	if n, err := EncodePIN(&pin, "098765432101"); err != nil || n != 6 || pin != [6]byte{0x09, 0x87, 0x65, 0x43, 0x21, 0x01} {
+		t.Fatalf("12-digit PIN: %X %d %v", pin, n, err)
+	}
+	pin = [6]byte{}
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, alg := range []diversify.Alg{diversify.SM4, diversify.TDES} {
 		var key [16]byte
