@@ -24,9 +24,20 @@ type bsSchedule [32]planes
 // sm4FK and sm4CK are the key-expansion constants of GB/T 32907.
 var sm4FK = [4]uint32{0xa3b1bac6, 0x56aa3350, 0x677d9197, 0xb27022dc}
 
-// Bit-plane broadcasts of FK and CK: all-ones where the constant bit is 1.
+// sboxOffset is sboxInXor in every byte of a word: sboxBS computes
+// S(x ^ sboxInXor), so every S-box input must carry it (see sboxgen_test.go
+// for why). The key schedule folds it into CK. The cipher carries it in
+// its state: with every state word X_j held as X_j ^ sboxOffset, the round
+// input X_{i+1} ^ X_{i+2} ^ X_{i+3} ^ rk_i carries the offset once, and the
+// new word X_i ^ T(...) carries it as the others do; encryptBS and
+// encryptKeysBS add it on entry and remove it on exit.
+const sboxOffset = sboxInXor * 0x01010101
+
+// Bit-plane broadcasts of FK, CK (offset by sboxOffset) and sboxOffset:
+// all-ones where the constant bit is 1.
 var fkPlanes [4]planes
 var ckPlanes [32]planes
+var offsetPlanes planes
 
 func init() {
 	for i := range ckPlanes {
@@ -34,10 +45,20 @@ func init() {
 		for j := 0; j < 4; j++ {
 			w = w<<8 | uint32((4*i+j)*7%256)
 		}
-		broadcast(&ckPlanes[i], w)
+		broadcast(&ckPlanes[i], w^sboxOffset)
 	}
 	for i := range fkPlanes {
 		broadcast(&fkPlanes[i], sm4FK[i])
+	}
+	broadcast(&offsetPlanes, sboxOffset)
+}
+
+// offsetState adds (or removes) sboxOffset to the four words of x.
+func offsetState(x *bsState) {
+	for j := range x {
+		for b := range x[j] {
+			x[j][b] ^= offsetPlanes[b]
+		}
 	}
 }
 
@@ -77,15 +98,15 @@ func toState(s *bsState, b *Blocks) {
 }
 
 // encRound computes x0 ^= T(x1 ^ x2 ^ x3 ^ rk), T = L∘τ,
-// L(B) = B ^ B<<<2 ^ B<<<10 ^ B<<<18 ^ B<<<24.
-// t is scratch owned (and wiped) by the caller.
+// L(B) = B ^ B<<<2 ^ B<<<10 ^ B<<<18 ^ B<<<24, on state words offset by
+// sboxOffset. t is scratch owned (and wiped) by the caller.
 func encRound(x0, x1, x2, x3, rk, t *planes) {
 	sboxIn(t, x1, x2, x3, rk)
 	lXor(x0, t)
 }
 
 // keyRound computes k0 ^= T'(k1 ^ k2 ^ k3 ^ ck), T' = L'∘τ,
-// L'(B) = B ^ B<<<13 ^ B<<<23.
+// L'(B) = B ^ B<<<13 ^ B<<<23, ck offset by sboxOffset (ckPlanes).
 // t is scratch owned (and wiped) by the caller.
 func keyRound(k0, k1, k2, k3, ck, t *planes) {
 	sboxIn(t, k1, k2, k3, ck)
@@ -95,6 +116,7 @@ func keyRound(k0, k1, k2, k3, ck, t *planes) {
 // encryptBS encrypts the 64 blocks in x in place under the schedule rk and
 // leaves the output words in SM4 order (the reversal R is applied).
 func encryptBS(x *bsState, rk *bsSchedule, t *planes) {
+	offsetState(x)
 	for i := 0; i < 32; i += 4 {
 		encRound(&x[0], &x[1], &x[2], &x[3], &rk[i], t)
 		encRound(&x[1], &x[2], &x[3], &x[0], &rk[i+1], t)
@@ -103,11 +125,13 @@ func encryptBS(x *bsState, rk *bsSchedule, t *planes) {
 	}
 	x[0], x[3] = x[3], x[0]
 	x[1], x[2] = x[2], x[1]
+	offsetState(x)
 }
 
 // encryptKeysBS encrypts x in place with the round keys of 64 lanes given in
 // the Keys layout, loading each round key into planes just before its round.
 func encryptKeysBS(x *bsState, k *Keys, rk, t *planes) {
+	offsetState(x)
 	for i := 0; i < 32; i += 4 {
 		toPlanes(rk, &k.RK[i])
 		encRound(&x[0], &x[1], &x[2], &x[3], rk, t)
@@ -120,6 +144,7 @@ func encryptKeysBS(x *bsState, k *Keys, rk, t *planes) {
 	}
 	x[0], x[3] = x[3], x[0]
 	x[1], x[2] = x[2], x[1]
+	offsetState(x)
 }
 
 // expandBS expands the 64 keys in k (consumed) into rk.
