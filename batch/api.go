@@ -155,7 +155,14 @@ var (
 	ErrClosed = errors.New("batch: verifier closed")
 	// ErrShortResults reports a results slice shorter than the records.
 	ErrShortResults = errors.New("batch: results shorter than records")
+	// ErrOptions reports Options out of range (Workers above MaxWorkers).
+	ErrOptions = errors.New("batch: bad options")
 )
+
+// MaxWorkers bounds Options.Workers. Each worker holds its own parent-key
+// cache (a few MiB), so a mistyped count would otherwise exhaust memory.
+// The default, GOMAXPROCS, is capped at it.
+const MaxWorkers = 1024
 
 // RecordError is a malformed-record error: the field at fault and the
 // problem. It wraps ErrMalformed. Values are allocated once, so reporting
@@ -219,7 +226,8 @@ type KeySet struct {
 // Options tune a Verifier. The zero value is the default.
 type Options struct {
 	// Workers is the number of goroutines Verify uses (the caller's
-	// included); 0 means runtime.GOMAXPROCS(0).
+	// included); 0 means runtime.GOMAXPROCS(0), at most MaxWorkers. More
+	// than MaxWorkers is an error (ErrOptions).
 	Workers int
 	// Scalar makes every record take the scalar path of package mac (no
 	// SIMD lanes), for comparisons. On a CPU without AVX2 the SM4 lanes

@@ -2,6 +2,7 @@ package batch
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -117,8 +118,11 @@ func NewVerifier(ks *KeySet, opts *Options) (*Verifier, error) {
 	if opts != nil {
 		o = *opts
 	}
+	if o.Workers > MaxWorkers {
+		return nil, fmt.Errorf("%w: %d workers, more than MaxWorkers (%d)", ErrOptions, o.Workers, MaxWorkers)
+	}
 	if o.Workers <= 0 {
-		o.Workers = runtime.GOMAXPROCS(0)
+		o.Workers = min(runtime.GOMAXPROCS(0), MaxWorkers)
 	}
 	if o.CacheEntries <= 0 {
 		o.CacheEntries = 4096

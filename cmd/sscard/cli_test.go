@@ -2,10 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func writeFile(t *testing.T, name, data string) string {
@@ -122,9 +126,98 @@ func TestVerifyBadInput(t *testing.T) {
 		{"gen", "-keys", keys, "-types", "refund"},
 		{"gen", "-keys", keys, "-alg", "aes"},
 		{"gen", "-keys", keys, "-tamper", "2"},
+		{"gen", "-keys", keys, "-tamper", "NaN"},
+		{"verify", "-keys", keys, "-workers", "100000"},
 	} {
 		if code, _, _ := runCmd(t, "", bad...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", bad, code)
+		}
+	}
+	// -in and -out naming one file (by another path too) is refused before
+	// the output is created, and the records survive.
+	dir := t.TempDir()
+	same := filepath.Join(dir, "same.jsonl")
+	if err := os.WriteFile(same, []byte(recs), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	outs := []string{same}
+	if link := filepath.Join(dir, "link.jsonl"); os.Symlink(same, link) == nil {
+		outs = append(outs, link)
+	}
+	for _, out := range outs {
+		code, _, errs := runCmd(t, "", "verify", "-keys", keys, "-in", same, "-out", out)
+		if b, _ := os.ReadFile(same); code != 2 || string(b) != recs {
+			t.Errorf("-in %s -out %s: exit %d (%q), records left %d bytes of %d", same, out, code, errs, len(b), len(recs))
+		}
+	}
+}
+
+// TestMain lets TestVerifyInterrupt run the command in a child process
+// (os.Exit and signals end the process, so it cannot run in this one).
+func TestMain(m *testing.M) {
+	if os.Getenv("SSCARD_TEST_CHILD") == "1" {
+		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// TestVerifyInterrupt: SIGINT ends a verify whose input is still open
+// (a pipe nobody writes to) with exit status 2, never 0: the stream sees the
+// cancellation once its read returns, and otherwise the process exits after
+// interruptGrace or on a second signal.
+func TestVerifyInterrupt(t *testing.T) {
+	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" {
+		t.Skip("needs SIGINT")
+	}
+	keys := demoKeys(t)
+	for _, c := range []struct {
+		name    string
+		signals int
+		closeIn bool // close the input after the signal
+		max     time.Duration
+	}{
+		{"input closed after the signal", 1, true, interruptGrace},
+		{"second signal", 2, false, interruptGrace},
+		{"grace", 1, false, interruptGrace + 3*time.Second},
+	} {
+		if c.name == "grace" && testing.Short() {
+			continue
+		}
+		cmd := exec.Command(os.Args[0], "verify", "-keys", keys)
+		cmd.Env = append(os.Environ(), "SSCARD_TEST_CHILD=1")
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond) // the child is reading its input
+		start := time.Now()
+		for range c.signals {
+			if err := cmd.Process.Signal(os.Interrupt); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if c.closeIn {
+			in.Close()
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err = <-done:
+		case <-time.After(c.max + 2*time.Second):
+			cmd.Process.Kill()
+			<-done
+			t.Fatalf("%s: still running %v after SIGINT", c.name, time.Since(start))
+		}
+		in.Close()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(stderr.String(), "interrupted") {
+			t.Errorf("%s: %v, stderr %q; want exit status 2, interrupted", c.name, err, stderr.String())
 		}
 	}
 }

@@ -25,7 +25,8 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return &exitError{2, errSilent}
 	}
 	if fs.NArg() > 0 {
-		return usageErr("unexpected argument %q", fs.Arg(0))
+		// Not echoed: it may be a key given without its flag.
+		return usageErr("%d unexpected argument(s) after the flags (flags go first, each with its value)", fs.NArg())
 	}
 	return nil
 }
@@ -52,7 +53,7 @@ func cmdKCV(args []string, stdout, stderr io.Writer) error {
 	}
 	alg, err := diversify.ParseAlg(*algName)
 	if err != nil {
-		return usageErr("-alg: %v", err)
+		return usageErr("-alg must be sm4 or 3des") // not echoed: it may be the key
 	}
 	var key [16]byte
 	if len(*keyHex) != 32 {

@@ -42,6 +42,10 @@ func TestKCV(t *testing.T) {
 		{"kcv", "-key", "0123"},
 		{"kcv", "-key", "0123456789abcdeffedcba987654321g"},
 		{"kcv", "-bogus"},
+		{"kcv", "0123456789abcdeffedcba9876543210"},
+		{"kcv", "-alg", "-key", "0123456789abcdeffedcba9876543210"},
+		{"kcv", "-alg", "0123456789abcdeffedcba9876543210"},
+		{"kcv", "-key", "0123456789abcdeffedcba9876543210", "0123456789abcdeffedcba9876543210"},
 	} {
 		code, _, errs := runCmd(t, "", bad...)
 		if code != 2 {

@@ -3,12 +3,15 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/sscard/sscard/batch"
 )
@@ -26,8 +29,8 @@ func cmdVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if *keysPath == "" {
 		return usageErr("-keys is required")
 	}
-	if *workers < 0 {
-		return usageErr("-workers must not be negative")
+	if *workers < 0 || *workers > batch.MaxWorkers {
+		return usageErr("-workers must be 0 (GOMAXPROCS) to %d", batch.MaxWorkers)
 	}
 	var sopt batch.StreamOptions
 	f := strings.ToLower(*format)
@@ -73,6 +76,11 @@ func cmdVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	w := stdout
 	var outFile *os.File
 	if *out != "-" {
+		if same, err := sameFile(*in, *out); err != nil {
+			return err
+		} else if same {
+			return usageErr("-in and -out name the same file; the results would overwrite the records")
+		}
 		outFile, err = os.Create(*out)
 		if err != nil {
 			return err
@@ -81,9 +89,14 @@ func cmdVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		w = outFile
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stopSignals := onInterrupt(cancel, stderr)
+	defer stopSignals()
 	sum, err := v.VerifyStream(ctx, r, bw, &sopt)
+	if ctx.Err() != nil {
+		err = errors.New("interrupted: the results are incomplete")
+	}
 	if ferr := bw.Flush(); err == nil {
 		err = ferr
 	}
@@ -101,4 +114,58 @@ func cmdVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return &exitError{1, errSilent}
 	}
 	return nil
+}
+
+// sameFile reports whether the input path in (not "-") and the output path
+// out name one existing file.
+func sameFile(in, out string) (bool, error) {
+	if in == "-" {
+		return false, nil
+	}
+	fo, err := os.Stat(out)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	fi, err := os.Stat(in)
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(fi, fo), nil
+}
+
+// interruptGrace is how long an interrupted verify may take to stop before
+// the process exits: a stream blocked reading its input (a pipe, a
+// terminal) cannot see the cancellation until the read returns.
+const interruptGrace = 2 * time.Second
+
+// onInterrupt calls cancel on SIGINT or SIGTERM. If the command has not
+// ended interruptGrace later, or on a second signal, the process exits with
+// status 2. The returned function stops the watch.
+func onInterrupt(cancel context.CancelFunc, stderr io.Writer) (stop func()) {
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sig:
+		case <-done:
+			return
+		}
+		cancel()
+		select {
+		case <-sig:
+		case <-time.After(interruptGrace):
+		case <-done:
+			return
+		}
+		fmt.Fprintln(stderr, "sscard verify: interrupted")
+		os.Exit(2)
+	}()
+	return func() {
+		signal.Stop(sig)
+		close(done)
+	}
 }

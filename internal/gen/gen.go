@@ -102,7 +102,7 @@ func New(prof *mac.Profile, keys []Key, opt Options) (*Generator, error) {
 	if opt.Cities <= 0 {
 		opt.Cities = 64
 	}
-	if opt.Tamper < 0 || opt.Tamper > 1 {
+	if !(opt.Tamper >= 0 && opt.Tamper <= 1) { // NaN too
 		return nil, fmt.Errorf("gen: tamper fraction %v is not in [0, 1]", opt.Tamper)
 	}
 	g := &Generator{prof: prof, keys: map[keyID]*Key{}, opt: opt, rng: rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x5eed))}
