@@ -29,14 +29,36 @@ func csvCell(s []byte) []byte {
 	return s
 }
 
-// nextCell splits line at the first comma.
-func nextCell(line []byte) (cell, rest []byte, more bool) {
-	for i, c := range line {
-		if c == ',' {
-			return line[:i], line[i+1:], true
+// nextCell splits line at the first comma outside double quotes: a cell
+// whose first non-blank byte is '"' runs to the matching closing quote (""
+// inside it is a quote), then to the next comma; it is returned quotes
+// included (csvCell removes them). ok is false for an unterminated quote.
+// A quoted cell cannot span lines.
+func nextCell(line []byte) (cell, rest []byte, more, ok bool) {
+	i := 0
+	for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+		i++
+	}
+	if i < len(line) && line[i] == '"' {
+		for i++; ; i++ {
+			if i >= len(line) {
+				return line, nil, false, false
+			}
+			if line[i] == '"' {
+				if i+1 < len(line) && line[i+1] == '"' {
+					i++
+					continue
+				}
+				break
+			}
 		}
 	}
-	return line, nil, false
+	for ; i < len(line); i++ {
+		if line[i] == ',' {
+			return line[:i], line[i+1:], true, true
+		}
+	}
+	return line, nil, false, true
 }
 
 // ParseCSVHeader parses the header line of a CSV clearing file: the JSON
@@ -51,7 +73,11 @@ func ParseCSVHeader(line []byte) (*CSVColumns, error) {
 	more := true
 	for more {
 		var cell []byte
-		cell, line, more = nextCell(line)
+		var ok bool
+		cell, line, more, ok = nextCell(line)
+		if !ok {
+			return nil, fmt.Errorf("%w: unterminated quote", ErrCSVHeader)
+		}
 		f := fieldID(csvCell(cell))
 		if f >= 0 {
 			if seen&(1<<f) != 0 {
@@ -70,12 +96,15 @@ func ParseCSVHeader(line []byte) (*CSVColumns, error) {
 	return h, nil
 }
 
-// ParseRecord parses one CSV data line into rec (which it overwrites). Cells
-// hold the same text as the JSON values (without quotes; a pair of
-// surrounding double quotes is removed); the factors cell lists the
-// factors root first, separated by spaces, '|' or ';' (an empty factors
-// cell is an empty list). Any other empty cell is an absent field. Requirements and errors are those of the package-level
-// ParseRecord; it allocates nothing.
+// ParseRecord parses one CSV data line into rec (which it overwrites). It
+// must have exactly the header's number of columns (a short row is a cut-off
+// line, not one with empty cells). Cells hold the same text as the JSON
+// values, without quotes; a cell may be quoted as RFC 4180 has it (commas
+// inside, "" for a quote; not across lines), and numbers may have leading
+// zeros. The factors cell lists the factors root first, separated by
+// spaces, '|' or ';' (an empty factors cell is an empty list). Any other
+// empty cell is an absent field. Requirements and errors are those of the
+// package-level ParseRecord; it allocates nothing.
 func (h *CSVColumns) ParseRecord(line []byte, rec *Record) error {
 	*rec = Record{}
 	trimmed := csvCell(line)
@@ -84,9 +113,14 @@ func (h *CSVColumns) ParseRecord(line []byte, rec *Record) error {
 	}
 	var seen uint32
 	more := true
-	for col := 0; more; col++ {
+	col := 0
+	for ; more; col++ {
 		var cell []byte
-		cell, line, more = nextCell(line)
+		var ok bool
+		cell, line, more, ok = nextCell(line)
+		if !ok {
+			return errCSVQuote
+		}
 		if col >= len(h.cols) {
 			return errColumns
 		}
@@ -114,6 +148,9 @@ func (h *CSVColumns) ParseRecord(line []byte, rec *Record) error {
 		if err := setScalar(rec, f, s); err != nil {
 			return err
 		}
+	}
+	if col != len(h.cols) {
+		return errColumns // a short row: cut off, not fields left empty
 	}
 	if err := checkRequired(rec, seen); err != nil {
 		return err

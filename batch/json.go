@@ -133,6 +133,9 @@ var (
 	errCtrl      = newRecordError("", "control character in a JSON string")
 	errTooLong   = newRecordError("", "line too long")
 	errColumns   = newRecordError("", "wrong number of CSV columns")
+	errCSVQuote  = newRecordError("", "unterminated quoted CSV cell")
+	errKeyEscape = newRecordError("", "escape sequence in a field name")
+	errEscape    = newRecordError("", "invalid escape sequence in a JSON string")
 	errFactorNum = newRecordError("factors", "too many factors")
 	errFactorHex = newRecordError("factors", "factor is not 2 to 16 hex digits in pairs")
 )
@@ -436,7 +439,23 @@ func (p *jparser) str() (s []byte, esc bool, err error) {
 			return s, esc, nil
 		case c == '\\':
 			esc = true
-			i += 2
+			if i+1 >= len(b) {
+				p.i = len(b)
+				return nil, false, errEOF
+			}
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(b) || hexVal[b[i+2]]|hexVal[b[i+3]]|hexVal[b[i+4]]|hexVal[b[i+5]] > 0xf {
+					p.i = i
+					return nil, false, errEscape
+				}
+				i += 6
+			default:
+				p.i = i
+				return nil, false, errEscape
+			}
 			continue
 		case c < 0x20:
 			p.i = i
@@ -450,8 +469,51 @@ func (p *jparser) str() (s []byte, esc bool, err error) {
 	return nil, false, errEOF
 }
 
-// number scans a JSON number token and returns it.
-func (p *jparser) number() []byte {
+// unescapeKey returns the field name that the raw JSON string key (its
+// escapes checked by str) stands for, as far as a known field name can be:
+// nil when it is longer than any. It does not allocate.
+func unescapeKey(key []byte) []byte {
+	var buf [16]byte
+	n := 0
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if c == '\\' {
+			i++
+			switch key[i] {
+			case 'b':
+				c = '\b'
+			case 'f':
+				c = '\f'
+			case 'n':
+				c = '\n'
+			case 'r':
+				c = '\r'
+			case 't':
+				c = '\t'
+			case 'u':
+				v := int(hexVal[key[i+1]])<<12 | int(hexVal[key[i+2]])<<8 | int(hexVal[key[i+3]])<<4 | int(hexVal[key[i+4]])
+				i += 4
+				if v >= 0x80 {
+					return nil // no field name has one
+				}
+				c = byte(v)
+			default: // '"', '\\', '/'
+				c = key[i]
+			}
+		}
+		if n == len(buf) {
+			return nil
+		}
+		buf[n] = c
+		n++
+	}
+	return buf[:n:n]
+}
+
+// number scans the bytes of a JSON number token and returns them; ok
+// reports whether they are one by JSON's grammar,
+// -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?.
+func (p *jparser) number() (tok []byte, ok bool) {
 	b, i := p.b, p.i
 	start := i
 	for i < len(b) {
@@ -463,7 +525,44 @@ func (p *jparser) number() []byte {
 		break
 	}
 	p.i = i
-	return b[start:i]
+	tok = b[start:i]
+	return tok, validNumber(tok)
+}
+
+// validNumber reports whether s is a JSON number.
+func validNumber(s []byte) bool {
+	i := 0
+	digits := func() bool { // one or more
+		j := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i > j
+	}
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	if i < len(s) && s[i] == '0' {
+		i++
+	} else if !digits() {
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if !digits() {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return false
+		}
+	}
+	return i == len(s)
 }
 
 // literal consumes word at p.i.
@@ -534,7 +633,7 @@ func (p *jparser) skip(depth int) error {
 			return errSyntax
 		}
 	case c == '-' || (c >= '0' && c <= '9'):
-		if len(p.number()) == 0 {
+		if _, ok := p.number(); !ok {
 			return errSyntax
 		}
 		return nil
@@ -733,8 +832,8 @@ func (p *jparser) fastValue(r *Record, f int) bool {
 			}
 			v = v*10 + uint64(d)
 		}
-		if j == i || j == len(b) || j-i >= 10 {
-			return false
+		if j == i || j == len(b) || j-i >= 10 || b[i] == '0' && j-i > 1 {
+			return false // the general parser reports leading zeros
 		}
 		switch b[j] {
 		case '-', '+', '.', 'e', 'E':
@@ -896,7 +995,7 @@ func ParseRecord(line []byte, rec *Record) error {
 		return errNotObject
 	}
 	p.i++
-	var seen uint32
+	var seen, named uint32 // fields with a value; fields named (null too)
 	// rest: the expected fields after the last key, the lowest of them the
 	// predicted next key (all fields until the kind is known).
 	rest := uint32(1)<<nFields - 1
@@ -923,11 +1022,18 @@ func ParseRecord(line []byte, rec *Record) error {
 			}
 			if f < 0 {
 				p.i = i
-				key, _, err := p.str()
+				key, esc, err := p.str()
 				if err != nil {
 					return err
 				}
 				f, next = fieldID(key), p.i
+				if esc && fieldID(unescapeKey(key)) >= 0 {
+					// "t\u0061c" is "tac" to any JSON reader: skipping it as
+					// unknown would leave a MAC unchecked. Other escaped
+					// names (json.dumps writes non-ASCII ones as \uXXXX)
+					// are unknown fields.
+					return errKeyEscape
+				}
 			}
 			i = skipWS(b, next)
 			if i >= len(b) || b[i] != ':' {
@@ -943,11 +1049,12 @@ func ParseRecord(line []byte, rec *Record) error {
 				if err := p.skip(1); err != nil {
 					return err
 				}
+			case named&(1<<f) != 0:
+				return fieldErrs[f][rDuplicate]
 			case p.literal("null"):
+				named |= 1 << f
 			default:
-				if seen&(1<<f) != 0 {
-					return fieldErrs[f][rDuplicate]
-				}
+				named |= 1 << f
 				seen |= 1 << f
 				if p.fastValue(rec, f) {
 					break
@@ -965,7 +1072,11 @@ func ParseRecord(line []byte, rec *Record) error {
 					if c != '-' && (c < '0' || c > '9') {
 						return fieldErrs[f][rJSONType]
 					}
-					if err := setScalar(rec, f, p.number()); err != nil {
+					tok, ok := p.number()
+					if !ok {
+						return fieldErrs[f][rNumber] // leading zeros too
+					}
+					if err := setScalar(rec, f, tok); err != nil {
 						return err
 					}
 				default:

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/sscard/sscard/asm"
@@ -94,12 +95,47 @@ func TestParseRecordBad(t *testing.T) {
 		"nul":           "\x00\x00\x00",
 		"load overflow": `{"type":"load","alg":"sm4","key_version":1,"factors":[],"amount":4294967295,"balance":1,"terminal_id":"112233445566","date":"20261122","time":"135100","online_seq":1,"tac":"00000000"}`,
 		"limit big":     `{"type":"overdraw","alg":"sm4","key_version":1,"factors":[],"balance":1,"old_limit":16777216,"new_limit":0,"terminal_id":"112233445566","date":"20261122","time":"135100","online_seq":1,"tac":"00000000"}`,
+		// Field names are matched as written: "t\u0061c" is "tac" to any
+		// JSON reader, so it must not be skipped as an unknown field.
+		"escaped key":     strings.Replace(goodPurchase, `"tac"`, `"t\u0061c"`, 1),
+		"escaped key dup": strings.Replace(goodPurchase, `}`, `, "t\u0061c": "00000000"}`, 1),
+		"null dup":        strings.Replace(goodPurchase, `}`, `, "tac": null}`, 1),
+		"dup null":        strings.Replace(goodPurchase, `"tac": "090a0b0c"`, `"tac": null, "tac": "090a0b0c"`, 1),
+		"bad escape":      strings.Replace(goodPurchase, `}`, `, "x": "\q"}`, 1),
+		"escape ff":       strings.Replace(goodPurchase, `}`, ","+`"x": "\`+"ÿ"+`"}`, 1),
+		"escape ctrl":     strings.Replace(goodPurchase, `}`, ","+`"x": "\`+""+`"}`, 1),
+		"short u":         strings.Replace(goodPurchase, `}`, `, "x": "\u12g4"}`, 1),
+		"u at end":        strings.Replace(goodPurchase, `}`, `, "x": "\u12"}`, 1),
+		"dash number":     strings.Replace(goodPurchase, `}`, `, "x": --}`, 1),
+		"two dots":        strings.Replace(goodPurchase, `}`, `, "x": 1.2.3e}`, 1),
+		"bare exponent":   strings.Replace(goodPurchase, `}`, `, "x": 1e}`, 1),
+		"leading zero x":  strings.Replace(goodPurchase, `}`, `, "x": 01}`, 1),
+		"plus number":     strings.Replace(goodPurchase, `}`, `, "x": +1}`, 1),
+		"leading zero":    strings.Replace(goodPurchase, `"amount": 1000`, `"amount": 01000`, 1),
+		"zero zero":       strings.Replace(goodPurchase, `"amount": 1000`, `"amount": 00`, 1),
 	}
 	for name, line := range cases {
 		var r Record
 		err := ParseRecord([]byte(line), &r)
 		if !errors.Is(err, ErrMalformed) {
 			t.Errorf("%s: err %v, want ErrMalformed", name, err)
+		}
+	}
+	// Valid JSON that a strict reader accepts still parses: escapes in
+	// unknown fields' strings, JSON numbers in unknown fields, a null MAC
+	// (not checked), a zero amount.
+	for name, line := range map[string]string{
+		"escapes": strings.Replace(goodPurchase, `}`, `, "note": "a\"b\\c\/d\b\f\n\r\t\u00e9\uD83D\uDE00"}`, 1),
+		// json.dumps(ensure_ascii=True) writes a remark column "备注" so;
+		// escaped names that are no field name are unknown fields.
+		"escaped names": strings.Replace(goodPurchase, `}`, `, "\u5907\u6ce8": "x", "n\u006fte": 1, "t\u0061c2": 2, "\u0074\u0061": 3}`, 1),
+		"numbers":       strings.Replace(goodPurchase, `}`, `, "x": [0, -0, 1.5, -2e10, 3E+2, 4e-1, 0.0]}`, 1),
+		"null mac2":     strings.Replace(goodPurchase, `"mac2": "05060708"`, `"mac2": null`, 1),
+		"zero amount":   strings.Replace(goodPurchase, `"amount": 1000`, `"amount": 0`, 1),
+	} {
+		var r Record
+		if err := ParseRecord([]byte(line), &r); err != nil {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
 	// Fields a kind does not use are ignored: unload's tac is not required
@@ -754,4 +790,115 @@ func TestStreamBatchSizes(t *testing.T) {
 			t.Fatalf("case %d: last result for line %d of %d; input %.300q, output %q, %+v", it, last, len(phys), in, whole.Bytes(), o)
 		}
 	}
+}
+
+// TestCSVRows: a row must have the header's column count (a short row is a
+// cut-off line whose missing cells would otherwise read as absent MACs);
+// RFC 4180 quoted cells may hold commas and "" quotes; numbers may have
+// leading zeros in CSV.
+func TestCSVRows(t *testing.T) {
+	ks := testKeySet(mac.SM4Profile, 61)
+	g := newGen(ks, 62)
+	r := g.valid()
+	r.Present |= FieldTAC // a TAC cell, so that cutting it off matters
+	r.TAC = [4]byte{1, 2, 3, 4}
+	row := string(AppendCSV(nil, &r))
+	hdr, err := ParseCSVHeader([]byte(CSVHeader))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got Record
+	if err := hdr.ParseRecord([]byte(row), &want); err != nil {
+		t.Fatalf("%s: %v", row, err)
+	}
+	cells := strings.Split(row, ",")
+	for k := 1; k < len(cells); k++ {
+		short := strings.Join(cells[:k], ",")
+		if err := hdr.ParseRecord([]byte(short), &got); err != errColumns {
+			t.Errorf("row cut to %d of %d cells: %v, want %v", k, len(cells), err, errColumns)
+		}
+	}
+	if err := hdr.ParseRecord([]byte(row+","), &got); err != errColumns {
+		t.Errorf("row with an extra cell: %v", err)
+	}
+	// Quoted cells: a note column, before and after the fields, holding
+	// commas and quotes; the fields themselves quoted.
+	for _, c := range []struct{ header, row string }{
+		{CSVHeader + ",note", row + `,"ok, checked ""twice"""`},
+		{"note," + CSVHeader, `"a,b",` + row},
+		{"note," + CSVHeader, ` "a,b" ,` + row},
+		{`"note, x",` + CSVHeader, `"",` + row},
+		{CSVHeader, `"` + strings.Join(cells, `","`) + `"`},
+	} {
+		h, err := ParseCSVHeader([]byte(c.header))
+		if err != nil {
+			t.Fatalf("%s: %v", c.header, err)
+		}
+		if err := h.ParseRecord([]byte(c.row), &got); err != nil || got != want {
+			t.Errorf("%s / %s: %v\n got %+v\nwant %+v", c.header, c.row, err, got, want)
+		}
+	}
+	h, _ := ParseCSVHeader([]byte(CSVHeader + ",note"))
+	if err := h.ParseRecord([]byte(row+`,"unterminated, note`), &got); err != errCSVQuote {
+		t.Errorf("unterminated quote: %v", err)
+	}
+	if _, err := ParseCSVHeader([]byte(CSVHeader + `,"note`)); !errors.Is(err, ErrCSVHeader) {
+		t.Errorf("header with an unterminated quote: %v", err)
+	}
+	// Leading zeros: CSV has no number grammar; spreadsheets write them.
+	lz := strings.Replace(row, fmt.Sprintf(",%d,", r.Amount), fmt.Sprintf(",000%d,", r.Amount), 1)
+	if lz == row {
+		t.Fatal("amount cell not found")
+	}
+	if err := hdr.ParseRecord([]byte(lz), &got); err != nil || got != want {
+		t.Errorf("leading zeros: %v", err)
+	}
+}
+
+// TestStreamBOM: a UTF-8 byte order mark at the start of the input is not
+// part of line 1, in JSON Lines (auto-detected or given) and in CSV.
+func TestStreamBOM(t *testing.T) {
+	ks := testKeySet(mac.SM4Profile, 63)
+	g := newGen(ks, 64)
+	r1, r2 := g.valid(), g.valid()
+	js := string(AppendJSON(nil, &r1)) + "\n" + string(AppendJSON(nil, &r2)) + "\n"
+	csv := CSVHeader + "\n" + string(AppendCSV(nil, &r1)) + "\n" + string(AppendCSV(nil, &r2)) + "\n"
+	v, err := NewVerifier(ks, &Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	for _, c := range []struct {
+		in   string
+		f    Format
+		want Summary
+	}{
+		{"\xef\xbb\xbf" + js, FormatAuto, Summary{Lines: 2, OK: 2}},
+		{"\xef\xbb\xbf" + js, FormatJSON, Summary{Lines: 2, OK: 2}},
+		{"\xef\xbb\xbf" + csv, FormatAuto, Summary{Lines: 2, OK: 2}},
+		{"\xef\xbb\xbf" + csv, FormatCSV, Summary{Lines: 2, OK: 2}},
+		{"\xef\xbb\xbf", FormatAuto, Summary{}},
+		{"\xef\xbb", FormatJSON, Summary{Lines: 1, Malformed: 1}},
+		{js[:len(js)-1] + "\xef\xbb\xbf\n", FormatJSON, Summary{Lines: 2, OK: 1, Malformed: 1}}, // not at the start
+	} {
+		for _, bl := range []int{1, 0} {
+			var out bytes.Buffer
+			sum, err := v.VerifyStream(context.Background(), iotest.OneByteReader(strings.NewReader(c.in)), &out, &StreamOptions{Format: c.f, BatchLines: bl})
+			if err != nil || sum != c.want {
+				t.Errorf("%q format %d: %+v %v, want %+v\n%s", c.in[:min(len(c.in), 8)], c.f, sum, err, c.want, out.String())
+			}
+		}
+	}
+}
+
+func TestWorkersBound(t *testing.T) {
+	ks := testKeySet(mac.SM4Profile, 65)
+	if _, err := NewVerifier(ks, &Options{Workers: MaxWorkers + 1}); !errors.Is(err, ErrOptions) {
+		t.Errorf("Workers %d: %v, want ErrOptions", MaxWorkers+1, err)
+	}
+	v, err := NewVerifier(ks, &Options{Workers: 3})
+	if err != nil || v.Workers() != 3 {
+		t.Fatalf("Workers 3: %v", err)
+	}
+	v.Close()
 }

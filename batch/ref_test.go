@@ -4,8 +4,13 @@ package batch
 // reference of TestParseMatchesReference and FuzzParseMatchesReference:
 // the package's parser takes fast paths (word-wise key matching, fixed-
 // length hex, SWAR string scans) that must find exactly what this finds.
+// It has since learned the stricter rules (escapes, number grammar, escaped
+// field names, a field named twice with null), written the plain way.
 
 import (
+	"bytes"
+	"encoding/json"
+	"regexp"
 	"unicode/utf8"
 
 	"github.com/sscard/sscard/diversify"
@@ -221,7 +226,24 @@ func (p *refParser) str() (s []byte, esc bool, err error) {
 			return s, esc, nil
 		case c == '\\':
 			esc = true
-			p.i += 2
+			if p.i+1 >= len(p.b) {
+				return nil, false, errEOF
+			}
+			if e := p.b[p.i+1]; e == 'u' {
+				if p.i+6 > len(p.b) {
+					return nil, false, errEscape
+				}
+				for _, h := range p.b[p.i+2 : p.i+6] {
+					if _, ok := refUnhex(h); !ok {
+						return nil, false, errEscape
+					}
+				}
+				p.i += 6
+			} else if bytes.IndexByte([]byte(`"\\/bfnrt`), e) >= 0 {
+				p.i += 2
+			} else {
+				return nil, false, errEscape
+			}
 			continue
 		case c < 0x20:
 			return nil, false, errCtrl
@@ -246,6 +268,11 @@ func (p *refParser) number() []byte {
 	}
 	return p.b[start:p.i]
 }
+
+// refNumberRE is JSON's number grammar.
+var refNumberRE = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+
+func refValidNumber(s []byte) bool { return refNumberRE.Match(s) }
 
 // literal consumes word at p.i.
 func (p *refParser) literal(word string) bool {
@@ -313,7 +340,7 @@ func (p *refParser) skip(depth int) error {
 			return errSyntax
 		}
 	case c == '-' || (c >= '0' && c <= '9'):
-		if len(p.number()) == 0 {
+		if !refValidNumber(p.number()) {
 			return errSyntax
 		}
 		return nil
@@ -382,7 +409,7 @@ func refParseRecord(line []byte, rec *Record) error {
 		return errNotObject
 	}
 	p.i++
-	var seen uint32
+	var seen, named uint32
 	p.ws()
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		p.i++
@@ -395,9 +422,19 @@ func refParseRecord(line []byte, rec *Record) error {
 			if p.b[p.i] != '"' {
 				return errSyntax
 			}
-			key, _, err := p.str()
+			key, kesc, err := p.str()
 			if err != nil {
 				return err
+			}
+			if kesc {
+				var name string
+				if err := json.Unmarshal(append(append([]byte{'"'}, key...), '"'), &name); err != nil {
+					panic(err) // str checked the escapes
+				}
+				if fieldID([]byte(name)) >= 0 {
+					return errKeyEscape
+				}
+				key = []byte(name)
 			}
 			p.ws()
 			if p.i >= len(p.b) || p.b[p.i] != ':' {
@@ -414,11 +451,12 @@ func refParseRecord(line []byte, rec *Record) error {
 				if err := p.skip(1); err != nil {
 					return err
 				}
+			case named&(1<<f) != 0:
+				return fieldErrs[f][rDuplicate]
 			case p.literal("null"):
+				named |= 1 << f
 			default:
-				if seen&(1<<f) != 0 {
-					return fieldErrs[f][rDuplicate]
-				}
+				named |= 1 << f
 				seen |= 1 << f
 				c := p.b[p.i]
 				switch {
@@ -433,7 +471,11 @@ func refParseRecord(line []byte, rec *Record) error {
 					if c != '-' && (c < '0' || c > '9') {
 						return fieldErrs[f][rJSONType]
 					}
-					if err := refSetScalar(rec, f, p.number()); err != nil {
+					tok := p.number()
+					if !refValidNumber(tok) {
+						return fieldErrs[f][rNumber]
+					}
+					if err := refSetScalar(rec, f, tok); err != nil {
 						return err
 					}
 				default:

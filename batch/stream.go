@@ -151,7 +151,11 @@ type lineReader struct {
 	n        int
 	skipping bool // dropping the rest of a line longer than max
 	eof      bool
+	started  bool // a leading byte order mark has been looked for
 }
+
+// utf8BOM is the UTF-8 byte order mark some tools write at a file's start.
+var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 
 // fill reads once more from the input, growing buf when it has less than
 // minRead bytes free.
@@ -204,6 +208,19 @@ func (st *streamState) undecided() bool {
 func (st *streamState) cut(s *streamSlot, maxLines int) (eof bool, err error) {
 	lr, lb := &st.lr, &s.lb
 	lr.rebase(lb.data)
+	if !lr.started {
+		// A byte order mark at the start of the input is not part of
+		// line 1 (in either format).
+		lr.started = true
+		for lr.n-lr.pos < len(utf8BOM) && !lr.eof {
+			if err := lr.fill(); err != nil {
+				return false, err
+			}
+		}
+		if bytes.HasPrefix(lr.buf[lr.pos:lr.n], utf8BOM) {
+			lr.pos += len(utf8BOM)
+		}
+	}
 	lb.reset(st.lineNo + 1)
 	lb.piece, lb.max = lr.piece, lr.max
 	counting := false // lines from lb.from on are being counted
@@ -414,8 +431,8 @@ func isBlank(line []byte) bool {
 //
 // The CSV header line gets no result (it keeps its number). Blank lines,
 // garbage, invalid UTF-8 and lines longer than MaxLineBytes are reported
-// malformed; LF and CRLF line ends and a last line without one are
-// accepted. With FormatAuto the first non-blank line decides: '{' means JSON
+// malformed; LF and CRLF line ends, a last line without one and a UTF-8
+// byte order mark at the start are accepted. With FormatAuto the first non-blank line decides: '{' means JSON
 // Lines, a valid CSV header means CSV, anything else JSON Lines (that line
 // then being malformed). Memory stays bounded whatever the input size:
 // three batches of lines (see StreamOptions.BatchLines), their records and
