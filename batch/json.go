@@ -979,7 +979,10 @@ func (p *jparser) fastFactors(r *Record) bool {
 // are root first (the last is the card's application serial), 1 to 8 bytes
 // each, right-padded with 00. trans_type defaults from type. Fields a kind
 // does not use, unknown fields and null values are ignored; a field given
-// twice is an error. The fields the kind uses are required (card_random and
+// twice (null included) is an error, and so is a field name written with
+// escapes that spell a record field's (other escaped names are unknown
+// fields). The line must be valid JSON (escapes, numbers without leading
+// zeros). The fields the kind uses are required (card_random and
 // the offline counter only when a session MAC is present), and at least one
 // of the kind's MAC fields. Leading and trailing white space (a CR
 // included) is allowed. ParseRecord allocates nothing and never panics; its

@@ -128,9 +128,26 @@ func TestVerifyBadInput(t *testing.T) {
 		{"gen", "-keys", keys, "-tamper", "2"},
 		{"gen", "-keys", keys, "-tamper", "NaN"},
 		{"verify", "-keys", keys, "-workers", "100000"},
+		{"verify", "-keys", keys, "-max-line", "0"},
 	} {
 		if code, _, _ := runCmd(t, "", bad...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", bad, code)
+		}
+	}
+	// A 1 MB line (a record with a long remark) is malformed under the
+	// default -max-line and verifies under a larger one.
+	long := strings.TrimSuffix(lines[0], "}") + `, "note": "` + strings.Repeat("x", 1<<20) + `"}` + "\n"
+	for _, c := range []struct {
+		args   []string
+		code   int
+		status string
+	}{
+		{nil, 1, "malformed"},
+		{[]string{"-max-line", "2000000"}, 0, "ok"},
+	} {
+		code, out, _ := runCmd(t, long, append([]string{"verify", "-keys", keys}, c.args...)...)
+		if res := resultLines(t, out); code != c.code || len(res) != 1 || res[0]["status"] != c.status {
+			t.Errorf("1 MB line %v: exit %d, %v", c.args, code, res)
 		}
 	}
 	// -in and -out naming one file (by another path too) is refused before

@@ -22,7 +22,7 @@ const usage = `usage: sscard <command> [flags]
 commands:
   bench   [-n N] [-json]                       verify N synthetic records with every path, print a table
   gen     -keys KEYS.json -n N [-seed S] [-tamper F] [-alg sm4|3des|mixed] [-types purchase,load,...]
-  verify  -keys KEYS.json [-in FILE] [-out FILE] [-workers N] [-format jsonl|csv]
+  verify  -keys KEYS.json [-in FILE] [-out FILE] [-workers N] [-format jsonl|csv] [-max-line BYTES]
   keys    -demo                                print the built-in demo key set
   kcv     -alg sm4|3des -key HEX               print a key check value
 

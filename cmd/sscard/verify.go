@@ -23,6 +23,7 @@ func cmdVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	out := fs.String("out", "-", "output file for the results (JSON Lines); - for standard output")
 	workers := fs.Int("workers", 0, "worker goroutines (0: GOMAXPROCS)")
 	format := fs.String("format", "", "input format: jsonl or csv (default: from the file extension, else detected)")
+	maxLine := fs.Int("max-line", 64<<10, "longest input line in bytes; a longer one is malformed (at most 1 GiB)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -32,7 +33,10 @@ func cmdVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if *workers < 0 || *workers > batch.MaxWorkers {
 		return usageErr("-workers must be 0 (GOMAXPROCS) to %d", batch.MaxWorkers)
 	}
-	var sopt batch.StreamOptions
+	if *maxLine < 1 || *maxLine > 1<<30 {
+		return usageErr("-max-line must be 1 to %d bytes", 1<<30)
+	}
+	sopt := batch.StreamOptions{MaxLineBytes: *maxLine}
 	f := strings.ToLower(*format)
 	if f == "" {
 		switch strings.ToLower(filepath.Ext(*in)) {
