@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"testing/iotest"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sscard/sscard/asm"
 	"github.com/sscard/sscard/diversify"
@@ -901,4 +903,50 @@ func TestWorkersBound(t *testing.T) {
 		t.Fatalf("Workers 3: %v", err)
 	}
 	v.Close()
+}
+
+// FuzzCSVCells checks the CSV cell splitting against encoding/csv: where
+// encoding/csv (strict quotes) reads a line, nextCell finds as many cells,
+// and csvCell gives each cell's text (for cells without quotes inside,
+// which record fields never have): blanks around an unquoted cell trimmed,
+// a quoted one's kept.
+func FuzzCSVCells(f *testing.F) {
+	f.Add(`a,"b,c",d`)
+	f.Add(`"x""y",,"",z`)
+	f.Add(` a , b `)
+	f.Add(CSVHeader)
+	f.Fuzz(func(t *testing.T, line string) {
+		if strings.ContainsAny(line, "\r\n") || !utf8.ValidString(line) {
+			return
+		}
+		r := csv.NewReader(strings.NewReader(line))
+		r.FieldsPerRecord = -1
+		want, err := r.Read()
+		if err != nil || len(want) == 0 {
+			return
+		}
+		rest := []byte(line)
+		more := true
+		for i := 0; more; i++ {
+			var cell []byte
+			var ok bool
+			cell, rest, more, ok = nextCell(rest)
+			if !ok {
+				t.Fatalf("%q: cell %d unterminated; encoding/csv read %q", line, i, want)
+			}
+			if i >= len(want) {
+				t.Fatalf("%q: more than the %d cells of encoding/csv %q", line, len(want), want)
+			}
+			w := want[i] // a quoted cell's text is kept as quoted
+			if raw := bytes.Trim(cell, " \t"); len(raw) == 0 || raw[0] != '"' {
+				w = strings.Trim(w, " \t")
+			}
+			if !strings.Contains(want[i], `"`) && string(csvCell(cell)) != w {
+				t.Fatalf("%q: cell %d is %q, encoding/csv %q", line, i, csvCell(cell), w)
+			}
+			if !more && i != len(want)-1 {
+				t.Fatalf("%q: %d cells, encoding/csv %d: %q", line, i+1, len(want), want)
+			}
+		}
+	})
 }

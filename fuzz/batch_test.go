@@ -88,14 +88,17 @@ func FuzzVerifyStream(f *testing.F) {
 	f.Add(recs)
 	f.Add([]byte("\n\n{\r\ngarbage\xff\n{}"))
 	f.Add([]byte("type,alg,key_version\npurchase,sm4,1\n"))
+	f.Add([]byte("\xef\xbb\xbf"))
+	f.Add([]byte("\xef\xbb\xbf\xef\xbb\xbf\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var out bytes.Buffer
 		sum, err := v.VerifyStream(context.Background(), bytes.NewReader(data), &out, &batch.StreamOptions{Format: batch.FormatJSON})
 		if err != nil {
 			t.Fatalf("VerifyStream: %v", err)
 		}
-		lines := bytes.Count(data, []byte("\n"))
-		if len(data) > 0 && data[len(data)-1] != '\n' {
+		body := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a leading BOM is no line's
+		lines := bytes.Count(body, []byte("\n"))
+		if len(body) > 0 && body[len(body)-1] != '\n' {
 			lines++
 		}
 		if int(sum.Lines) != lines {
