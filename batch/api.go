@@ -231,10 +231,10 @@ type Options struct {
 	Workers int
 	// Scalar makes every record take the scalar path of package mac (no
 	// SIMD lanes), for comparisons. On a CPU without AVX2 the SM4 lanes
-	// are bitsliced (asm.Impl() is "generic"): the scalar path is then a
-	// little slower for SM4 records if package sm4 has GFNI (sm4.Impl() is
-	// "gfni"; on the development VM, demo records 931-953 against 910 ns,
-	// single-level TACs 330 against 265-280 ns), about twice as slow with
+	// are bitsliced (asm.Impl() is "generic"): the scalar path is then
+	// slower for SM4 records even if package sm4 has GFNI (sm4.Impl() is
+	// "gfni"; on the development VM, demo records 931-953 against 844 ns,
+	// single-level TACs 330 against 246 ns), about twice as slow with
 	// AES-NI alone, and about 30 times slower if it is generic too (-tags
 	// purego, or a CPU without either).
 	Scalar bool
