@@ -54,7 +54,7 @@ func desFusedAVX512(f *DESFused) {
 // desScheduleOne fills v with the kernel-layout schedule of key, where the
 // kernel exists on this CPU.
 func desScheduleOne(v *[2][desSchedLen]uint32, key *[16]byte) bool {
-	if !hasDESAVX512 {
+	if !hasDESAVX512 || !available(implAVX512) { // SSCARD_ASM rules it out too
 		return false
 	}
 	var parent [2][MaxLanes]uint64

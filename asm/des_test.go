@@ -406,3 +406,16 @@ func TestRunDES4(t *testing.T) {
 		t.Fatal("RunDES4 did not take the AVX2 lanes")
 	}
 }
+
+// TestDESKeyInitCap: DESKey.Init runs the AVX-512 schedule kernel only where
+// the AVX-512 path is available: SSCARD_ASM rules it out as if the CPU
+// lacked it (CI runs this package with SSCARD_ASM=generic and =avx2).
+func TestDESKeyInitCap(t *testing.T) {
+	var k DESKey
+	k.Init(&[16]byte{1, 2, 3})
+	defer k.Wipe()
+	want := hasDESAVX512 && available(implAVX512)
+	if k.hasV != want {
+		t.Errorf("DESKey.Init scheduled for the AVX-512 kernel: %v, want %v (cap %q, Impls %v)", k.hasV, want, implNames[implCap], Impls())
+	}
+}

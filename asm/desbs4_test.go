@@ -217,7 +217,17 @@ func genDESBS4(cs [8]*dcircuit) []byte {
 	fmt.Fprintf(&b, "\tMOVQ $96, R9\n\tCMPQ decrypt+32(FP), $0\n\tJEQ enc\n\tADDQ $1440, BX\n\tMOVQ $-96, R9\n")
 	fmt.Fprintf(&b, "enc:\n\tMOVQ $16, CX\n\nround:\n")
 	b.Write(body.Bytes())
-	fmt.Fprintf(&b, "\tXCHGQ DI, SI\n\tADDQ R9, BX\n\tDECQ CX\n\tJNZ round\n\tVZEROUPPER\n\tRET\n")
+	fmt.Fprintf(&b, "\tXCHGQ DI, SI\n\tADDQ R9, BX\n\tDECQ CX\n\tJNZ round\n")
+	// The spill slots and registers hold S-box values, key-dependent:
+	// zero them (VZEROUPPER alone leaves the low halves).
+	fmt.Fprintf(&b, "\t// Wipe the spill slots and the registers.\n")
+	for i := range 16 {
+		fmt.Fprintf(&b, "\tVPXOR Y%d, Y%d, Y%d\n", i, i, i)
+	}
+	for i := range max(slots, 1) {
+		fmt.Fprintf(&b, "\tVMOVDQU Y0, %d(SP)\n", 32*i)
+	}
+	fmt.Fprintf(&b, "\tVZEROUPPER\n\tRET\n")
 	genDESTranspose4(&b)
 	return b.Bytes()
 }
@@ -240,6 +250,8 @@ func genDESTranspose4(b *bytes.Buffer) {
 			fmt.Fprintf(b, "\tVMOVDQU Y0, %d(DI)\n\tVMOVDQU Y1, %d(DI)\n", 32*k, 32*(k+j))
 		}
 	}
+	fmt.Fprintf(b, "\t// Wipe the registers (rows of key planes pass through them).\n")
+	fmt.Fprintf(b, "\tVPXOR Y0, Y0, Y0\n\tVPXOR Y1, Y1, Y1\n\tVPXOR Y2, Y2, Y2\n\tVPXOR Y15, Y15, Y15\n")
 	fmt.Fprintf(b, "\tVZEROUPPER\n\tRET\n")
 }
 
