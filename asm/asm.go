@@ -10,7 +10,8 @@
 // The generic path bitslices 64 lanes into uint64 bit-planes: the S-box is a
 // generated Boolean circuit (inversion in the tower field GF(((2^2)^2)^2)
 // with the basis changes and the SM4 affine map merged into its XOR layers,
-// 153 gates: see generic_sbox.go and sboxgen_test.go), and the linear
+// 131 gates, inputs offset by a public constant: see generic_sbox.go and
+// sboxgen_test.go), and the linear
 // transforms are re-indexing of planes. It uses no tables and no
 // data-dependent branches or indices. Its cost does not depend on n: a call
 // always computes 64 lanes. Scratch buffers holding key material are wiped

@@ -161,12 +161,16 @@ func (p *PSAM) SetSeq(seq uint32) { p.seq = seq }
 // Transmit executes one command APDU and returns the response data (valid
 // until the next call) and the status word. It never panics.
 func (p *PSAM) Transmit(cmd []byte) ([]byte, apdu.SW) {
+	// Any command ends an open purchase, a malformed one included; only a
+	// CREDIT SAM FOR PURCHASE gets to use it, and its session key is wiped
+	// either way.
+	pur := p.purchase
+	p.purchase.active, p.purchase.sk = false, nil
+	defer clear(pur.sk)
 	c, sw := apdu.Parse(cmd)
 	if sw != apdu.OK {
 		return nil, sw
 	}
-	inPurchase := p.purchase.active
-	p.purchase.active = false // any command but 80 72 ends the purchase
 	switch {
 	case c.INS == 0xB0:
 		if c.CLA != 0x00 {
@@ -182,8 +186,7 @@ func (p *PSAM) Transmit(cmd []byte) ([]byte, apdu.SW) {
 		if c.CLA != 0x80 {
 			return nil, apdu.CLANotSupported
 		}
-		p.purchase.active = inPurchase
-		return p.creditSAMForPurchase(&c)
+		return p.creditSAMForPurchase(&c, pur.active, pur.sk, &pur.amount)
 	case c.INS == 0x1A:
 		if c.CLA != 0x80 {
 			return nil, apdu.CLANotSupported
@@ -275,19 +278,17 @@ func (p *PSAM) initSAMForPurchase(c *apdu.Command) ([]byte, apdu.SW) {
 
 // creditSAMForPurchase answers 80 72 00 00 04 MAC2. The purchase session
 // ends either way.
-func (p *PSAM) creditSAMForPurchase(c *apdu.Command) ([]byte, apdu.SW) {
+func (p *PSAM) creditSAMForPurchase(c *apdu.Command, active bool, sk []byte, amount *[4]byte) ([]byte, apdu.SW) {
 	if c.P1 != 0 || c.P2 != 0 {
 		return nil, apdu.WrongP1P2
 	}
 	if len(c.Data) != 4 {
 		return nil, apdu.WrongLength
 	}
-	if !p.purchase.active {
+	if !active {
 		return nil, apdu.Conditions
 	}
-	p.purchase.active = false
-	want := ref.SessionMAC(p.purchase.sk, p.purchase.amount[:])
-	clear(p.purchase.sk)
+	want := ref.SessionMAC(sk, amount[:])
 	if !ref.Equal(want[:], c.Data) {
 		return nil, apdu.MACWrong
 	}

@@ -88,6 +88,17 @@ func TestInitSAMForPurchase(t *testing.T) {
 	if _, sw := p.Transmit(unhex(t, "8072000004DEADBEEF")); sw != apdu.Conditions {
 		t.Fatalf("CREDIT SAM FOR PURCHASE after another command: %v", sw)
 	}
+	// A malformed command in between ends it too, a malformed 80 72
+	// included, whatever it is answered.
+	for _, bad := range []string{"80", "8072010004DEADBEEF", "8072000003DEADBE", "0072000004DEADBEEF", "80FF"} {
+		p.Transmit(apdu.Append(nil, 0x80, 0x70, 0, 0, data, 8))
+		if _, sw := p.Transmit(unhex(t, bad)); sw == apdu.OK {
+			t.Fatalf("%s answered OK", bad)
+		}
+		if _, sw := p.Transmit(unhex(t, "8072000004DEADBEEF")); sw != apdu.Conditions {
+			t.Errorf("CREDIT SAM FOR PURCHASE after %s: %v, want %v", bad, sw, apdu.Conditions)
+		}
+	}
 	p.SetSeq(^uint32(0))
 	if _, sw := p.Transmit(apdu.Append(nil, 0x80, 0x70, 0, 0, data, 8)); sw != apdu.Conditions {
 		t.Fatalf("exhausted sequence: %v", sw)
