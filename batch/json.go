@@ -469,10 +469,9 @@ func (p *jparser) str() (s []byte, esc bool, err error) {
 	return nil, false, errEOF
 }
 
-// unescapeKey returns the field name that the raw JSON string key (its
-// escapes checked by str) stands for, as far as a known field name can be:
-// nil when it is longer than any. It does not allocate.
-func unescapeKey(key []byte) []byte {
+// escapedFieldID returns the id of the field that the raw JSON string key
+// (its escapes checked by str) names once unescaped, or -1.
+func escapedFieldID(key []byte) int {
 	var buf [16]byte
 	n := 0
 	for i := 0; i < len(key); i++ {
@@ -494,7 +493,7 @@ func unescapeKey(key []byte) []byte {
 				v := int(hexVal[key[i+1]])<<12 | int(hexVal[key[i+2]])<<8 | int(hexVal[key[i+3]])<<4 | int(hexVal[key[i+4]])
 				i += 4
 				if v >= 0x80 {
-					return nil // no field name has one
+					return -1 // no field name has one
 				}
 				c = byte(v)
 			default: // '"', '\\', '/'
@@ -502,12 +501,12 @@ func unescapeKey(key []byte) []byte {
 			}
 		}
 		if n == len(buf) {
-			return nil
+			return -1 // longer than any field name
 		}
 		buf[n] = c
 		n++
 	}
-	return buf[:n:n]
+	return fieldID(buf[:n])
 }
 
 // number scans the bytes of a JSON number token and returns them; ok
@@ -1030,7 +1029,7 @@ func ParseRecord(line []byte, rec *Record) error {
 					return err
 				}
 				f, next = fieldID(key), p.i
-				if esc && fieldID(unescapeKey(key)) >= 0 {
+				if esc && escapedFieldID(key) >= 0 {
 					// "t\u0061c" is "tac" to any JSON reader: skipping it as
 					// unknown would leave a MAC unchecked. Other escaped
 					// names (json.dumps writes non-ASCII ones as \uXXXX)

@@ -218,6 +218,8 @@ func TestParseZeroAllocs(t *testing.T) {
 	var r Record
 	line := []byte(goodPurchase)
 	bad := []byte(strings.Replace(goodPurchase, `20261122`, `20261322`, 1))
+	escName := []byte(strings.Replace(goodPurchase, `}`, `, "\u5907\u6ce8": "x", "n\u006fte": 1}`, 1))
+	escField := []byte(strings.Replace(goodPurchase, `"tac"`, `"t\u0061c"`, 1))
 	hdr, _ := ParseCSVHeader([]byte(CSVHeader))
 	r0 := r
 	ParseRecord(line, &r0)
@@ -228,6 +230,8 @@ func TestParseZeroAllocs(t *testing.T) {
 	if a := testing.AllocsPerRun(100, func() {
 		ParseRecord(line, &r)
 		ParseRecord(bad, &r)
+		ParseRecord(escName, &r)
+		ParseRecord(escField, &r)
 		hdr.ParseRecord(csv, &r)
 		out = AppendResultJSON(out[:0], 12345, &res)
 	}); a != 0 {
