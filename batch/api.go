@@ -16,10 +16,12 @@
 // (its AVX-512 kernel; with AVX2, four batches at a time bitsliced over 256
 // lanes through asm.RunDES4; elsewhere 64 lanes bitsliced, several times
 // faster than the scalar DES); 3DES records of keys of level 0 have a
-// scalar path of their own on precomputed schedules. SM4 records under a
-// profile the lanes cannot express, and everything when Options.Scalar is
-// set, take the scalar path of package mac. Both paths compare MACs in
-// constant time. Which SIMD path package asm uses is chosen globally with
+// scalar path of their own on precomputed schedules. What the lanes
+// cannot express takes the scalar path of package mac: the SM4 TAC under
+// the XORed-halves key rule, the fields of a redefined unload MAC3 or
+// overdraw TAC input, records with a short or 16-byte factor under factor
+// rules other than SPEC's (see Record.Wide), and everything when
+// Options.Scalar is set. Both paths compare MACs in constant time. Which SIMD path package asm uses is chosen globally with
 // asm.SetImpl.
 //
 // Key hygiene: master keys are copied into the Verifier and wiped by Close;
@@ -133,6 +135,16 @@ type Record struct {
 	Present Field
 	// MAC1, MAC2, TAC and MAC3 are the values to check.
 	MAC1, MAC2, TAC, MAC3 [mac.Size]byte
+
+	// Wide marks 16-byte factors (32 hex digits in a record file): bit i
+	// says that Factors[i] and Factors[i+1] are the halves of one. Under
+	// SPEC's rule (mac.LongTwoLevels) such a factor is two levels and Wide
+	// changes nothing; under mac.LongOneBlock it is one SM4 level.
+	Wide uint8
+	// short holds, in nibble i, the byte length (1 to 7) of factor i as its
+	// text gave it (Factors holds it right-padded with 00), 0 for 8 bytes:
+	// for profiles whose ShortFactor rule is not SPEC's.
+	short uint32
 }
 
 // Errors. Malformed-record errors wrap ErrMalformed; each names the field

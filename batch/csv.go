@@ -171,13 +171,9 @@ func csvFactors(rec *Record, s []byte) error {
 		if start < 0 {
 			continue
 		}
-		if rec.NFactors >= MaxFactors {
-			return errFactorNum
-		}
-		if err := parseFactor(&rec.Factors[rec.NFactors], s[start:i]); err != nil {
+		if err := addFactor(rec, s[start:i]); err != nil {
 			return err
 		}
-		rec.NFactors++
 		start = -1
 	}
 	return nil

@@ -97,10 +97,18 @@ type worker struct {
 	vecFill     bool // this chunk: the fast route fills through fillTAC512
 	padAlways   bool // 3DES lanes: profile padding is PadAlways
 	lowestFirst bool
-	sessRule    mac.SessionRule
-	v           *Verifier
-	cache       []cacheEntry
-	cacheDES    []desSlot
+	// factorRules: the profile reads short or 16-byte factors otherwise
+	// than SPEC (see ruled); the fast routes, which look at no factor
+	// length, are off.
+	factorRules bool
+	// layouts: the profile redefines the unload MAC3 or overdraw TAC
+	// input, which the lanes do not express; those records take the
+	// scalar path.
+	layouts  bool
+	sessRule mac.SessionRule
+	v        *Verifier
+	cache    []cacheEntry
+	cacheDES []desSlot
 	// cacheSets[s] holds the tags and last uses of entries 4s..4s+3: the
 	// lookup scans one cache line per set and touches only the entry it
 	// hits.
@@ -128,6 +136,9 @@ type worker struct {
 	desMsg   [asm.MaxDESBlocks][asm.MaxLanes]uint64 // record0DES: lane 0
 	txn      txn
 	fs       [MaxFactors]diversify.Factor
+	// ruled's factor list and its 16-byte factors.
+	rfs   [MaxFactors][]byte
+	rwide [MaxFactors][16]byte
 }
 
 func newWorker(v *Verifier, maxEntries int) *worker {
@@ -139,6 +150,8 @@ func newWorker(v *Verifier, maxEntries int) *worker {
 		laneDES:     v.laneDES,
 		padAlways:   v.profile.Padding == mac.PadAlways,
 		lowestFirst: v.profile.FactorOrder == mac.LowestFirst,
+		factorRules: !v.profile.DefaultFactorRules(),
+		layouts:     !v.profile.DefaultLayouts(),
 		sessRule:    v.profile.SM4Session,
 		v:           v,
 		maxEntries:  roundEntries(maxEntries),
@@ -326,7 +339,7 @@ func (w *worker) growCache() {
 // already zero (StatusOK).
 func (w *worker) fastRun(records []Record, base int) int {
 	fr := &w.fast
-	if fr.hdr == 0 {
+	if fr.hdr == 0 || w.factorRules {
 		return 0
 	}
 	if fr.db != nil {
@@ -529,6 +542,10 @@ func (w *worker) record(i int, r *Record, res *Result) {
 			return
 		}
 	}
+	if w.factorRules && (r.Wide != 0 || r.short != 0) {
+		w.ruled(r, res, fields, sk, tk)
+		return
+	}
 	nf := int(r.NFactors)
 	if (sk != nil && sk.levels != nf) || (tk != nil && tk.levels != nf) {
 		*res = Result{Status: StatusMalformed, Err: ErrLevels}
@@ -539,6 +556,10 @@ func (w *worker) record(i int, r *Record, res *Result) {
 		n := copy(w.fs[:], fs)
 		diversify.Reverse(w.fs[:n])
 		fs = w.fs[:n]
+	}
+	if w.layouts && (r.Kind == mac.KindUnload && fields&FieldMAC3 != 0 || r.Kind == mac.KindOverdraw && fields&FieldTAC != 0) {
+		w.scalar(r, res, fields, sk, tk, fs)
+		return
 	}
 	if r.Alg != diversify.SM4 || w.scalarAll {
 		// 3DES: the lanes, or for keys of level 0 a scalar path of
@@ -819,15 +840,31 @@ func (w *worker) cardKey(dst *[16]byte, m *master, fs []diversify.Factor) {
 // scalar verifies the fields of r through package mac: session MACs under
 // the card key below sk, the TAC under the card key below tk.
 func (w *worker) scalar(r *Record, res *Result, fields Field, sk, tk *master, fs []diversify.Factor) {
+	var skey, tkey [16]byte
+	var sp, tp *[16]byte
+	if sk != nil && fields&sessionFields != 0 {
+		w.cardKey(&skey, sk, fs)
+		sp = &skey
+	}
+	if tk != nil && fields&FieldTAC != 0 {
+		w.cardKey(&tkey, tk, fs)
+		tp = &tkey
+	}
+	w.scalarKeys(r, res, fields, sp, tp)
+	clear(skey[:])
+	clear(tkey[:])
+}
+
+// scalarKeys verifies the fields of r through package mac: the session
+// MACs under the card key skey, the TAC under the card key tkey (nil: not
+// checked).
+func (w *worker) scalarKeys(r *Record, res *Result, fields Field, skey, tkey *[16]byte) {
 	p := w.v.profile
 	tr := w.txn.set(r)
-	var key [16]byte
-	if sk != nil && fields&sessionFields != 0 {
-		w.cardKey(&key, sk, fs)
-		s, err := mac.NewSession(p, r.Alg, &key, tr)
+	if skey != nil {
+		s, err := mac.NewSession(p, r.Alg, skey, tr)
 		if err != nil {
 			*res = Result{Status: StatusMalformed, Err: ErrMalformed}
-			clear(key[:])
 			return
 		}
 		if fields&FieldMAC1 != 0 {
@@ -844,17 +881,72 @@ func (w *worker) scalar(r *Record, res *Result, fields Field, sk, tk *master, fs
 		}
 		s.Wipe()
 	}
-	if tk != nil && fields&FieldTAC != 0 {
-		w.cardKey(&key, tk, fs)
-		m, err := mac.TAC(p, r.Alg, &key, tr)
+	if tkey != nil {
+		m, err := mac.TAC(p, r.Alg, tkey, tr)
 		if err != nil {
 			*res = Result{Status: StatusMalformed, Err: ErrMalformed}
-			clear(key[:])
 			return
 		}
 		w.compare(res, &m, &r.TAC, FieldTAC)
 	}
-	clear(key[:])
+}
+
+// ruled verifies a record with a short or a 16-byte factor under a profile
+// whose factor rules are not SPEC's, through package mac: the factors as
+// the record gave them (in the profile's order), each card key derived by
+// mac.Profile.Derive from its master key. No cache, no lanes.
+func (w *worker) ruled(r *Record, res *Result, fields Field, sk, tk *master) {
+	p := w.v.profile
+	nf := int(r.NFactors)
+	if wd := r.Wide; wd&(wd<<1) != 0 || wd != 0 && (nf < 2 || wd>>(nf-1) != 0) {
+		*res = Result{Status: StatusMalformed, Err: errWide}
+		return
+	}
+	if r.short != 0 && p.ShortFactor == mac.ShortRefused {
+		*res = Result{Status: StatusMalformed, Err: errFactorRule}
+		return
+	}
+	fs := w.rfs[:0]
+	for i := 0; i < nf; i++ {
+		if r.Wide>>i&1 != 0 {
+			b := &w.rwide[len(fs)]
+			copy(b[:8], r.Factors[i][:])
+			copy(b[8:], r.Factors[i+1][:])
+			fs = append(fs, b[:])
+			i++
+			continue
+		}
+		n := r.short >> (4 * i) & 15
+		if n == 0 || n > 8 {
+			n = 8
+		}
+		fs = append(fs, r.Factors[i][:n])
+	}
+	levels, err := p.Levels(r.Alg, fs...)
+	if err != nil || (sk != nil && sk.levels != levels) || (tk != nil && tk.levels != levels) {
+		*res = Result{Status: StatusMalformed, Err: ErrLevels}
+		return
+	}
+	var skey, tkey [16]byte
+	var sp, tp *[16]byte
+	if sk != nil && fields&sessionFields != 0 {
+		if err := p.Derive(r.Alg, &skey, &sk.key, fs...); err != nil {
+			*res = Result{Status: StatusMalformed, Err: errFactorRule}
+			return
+		}
+		sp = &skey
+	}
+	if tk != nil && fields&FieldTAC != 0 {
+		if err := p.Derive(r.Alg, &tkey, &tk.key, fs...); err != nil {
+			clear(skey[:])
+			*res = Result{Status: StatusMalformed, Err: errFactorRule}
+			return
+		}
+		tp = &tkey
+	}
+	w.scalarKeys(r, res, fields, sp, tp)
+	clear(skey[:])
+	clear(tkey[:])
 }
 
 // compare records a mismatch of field f in res; the comparison is constant

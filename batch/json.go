@@ -137,7 +137,7 @@ var (
 	errKeyEscape = newRecordError("", "escape sequence in a field name")
 	errEscape    = newRecordError("", "invalid escape sequence in a JSON string")
 	errFactorNum = newRecordError("factors", "too many factors")
-	errFactorHex = newRecordError("factors", "factor is not 2 to 16 hex digits in pairs")
+	errFactorHex = newRecordError("factors", "factor is not 2 to 16 or 32 hex digits in pairs")
 )
 
 // required[kind] are the fields every record of the kind must give;
@@ -257,14 +257,39 @@ func parseUint(s []byte, max uint64, f int) (uint64, error) {
 	return v, nil
 }
 
-func parseFactor(dst *diversify.Factor, s []byte) error {
+// addFactor parses one factor's text into the next entries of r: 2 to 16
+// hex digits in pairs make one entry, right-padded with 00 (its length kept
+// for the profile's short-factor rule); 32 make two entries, marked in
+// r.Wide.
+func addFactor(r *Record, s []byte) error {
+	n := int(r.NFactors)
+	if len(s) == 32 {
+		if n+2 > MaxFactors {
+			return errFactorNum
+		}
+		if !unhexInto(r.Factors[n][:], s[:16]) || !unhexInto(r.Factors[n+1][:], s[16:]) {
+			r.Factors[n], r.Factors[n+1] = diversify.Factor{}, diversify.Factor{}
+			return errFactorHex
+		}
+		r.Wide |= 1 << n
+		r.NFactors += 2
+		return nil
+	}
+	if n >= MaxFactors {
+		return errFactorNum
+	}
 	if len(s) == 0 || len(s) > 16 || len(s)%2 != 0 {
 		return errFactorHex
 	}
-	*dst = diversify.Factor{}
-	if !unhexInto(dst[:len(s)/2], s) {
+	r.Factors[n] = diversify.Factor{}
+	if !unhexInto(r.Factors[n][:len(s)/2], s) {
+		r.Factors[n] = diversify.Factor{}
 		return errFactorHex
 	}
+	if len(s) < 16 {
+		r.short |= uint32(len(s)/2) << (4 * n)
+	}
+	r.NFactors++
 	return nil
 }
 
@@ -665,13 +690,9 @@ func (p *jparser) factors(r *Record) error {
 		if esc {
 			return fieldErrs[fFactors][rEscape]
 		}
-		if r.NFactors >= MaxFactors {
-			return errFactorNum
-		}
-		if err := parseFactor(&r.Factors[r.NFactors], s); err != nil {
+		if err := addFactor(r, s); err != nil {
 			return err
 		}
-		r.NFactors++
 		p.ws()
 		if p.i >= len(p.b) {
 			return errEOF
@@ -1186,6 +1207,8 @@ func appendField(dst []byte, r *Record, f int, quote bool) []byte {
 		if quote {
 			dst = append(dst, '[')
 		}
+		// A factor is written as it was read: a wide one as 32 digits, a
+		// short one short.
 		for i := 0; i < int(r.NFactors) && i < MaxFactors; i++ {
 			if i > 0 {
 				if quote {
@@ -1194,7 +1217,16 @@ func appendField(dst []byte, r *Record, f int, quote bool) []byte {
 					dst = append(dst, ' ')
 				}
 			}
-			dst = q(appendHex(q(dst), r.Factors[i][:]))
+			f := r.Factors[i][:]
+			if n := r.short >> (4 * i) & 15; n != 0 && n < 8 {
+				f = f[:n]
+			}
+			dst = appendHex(q(dst), f)
+			if r.Wide>>i&1 != 0 && i+1 < int(r.NFactors) && i+1 < MaxFactors {
+				i++
+				dst = appendHex(dst, r.Factors[i][:])
+			}
+			dst = q(dst)
 		}
 		if quote {
 			dst = append(dst, ']')

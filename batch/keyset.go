@@ -61,18 +61,20 @@ type keyEntryJSON struct {
 }
 
 type keySetJSON struct {
-	Profile string         `json:"profile"`
-	Keys    []keyEntryJSON `json:"keys"`
+	Profile json.RawMessage `json:"profile"`
+	Keys    []keyEntryJSON  `json:"keys"`
 }
 
 // ParseKeySet parses a key-set file:
 //
-//	{"profile": "SM4" | "PBOC-3DES",
+//	{"profile": "SM4" | "PBOC-3DES" | {"name": …, "base": …, …},
 //	 "keys": [{"usage": "purchase"|"load"|"tac"|"unload"|"overdraw",
 //	           "alg": "sm4"|"3des", "version": 1, "levels": 2,
 //	           "key": "32 hex digits", "kcv": "6 hex digits, optional"}]}
 //
-// and validates it (see KeySet.Validate): a KCV mismatch or a duplicate
+// where the profile is a shipped profile's name or an object defining one
+// (see mac.Profile.UnmarshalJSON), and validates it (see
+// KeySet.Validate): a KCV mismatch or a duplicate
 // (usage, alg, version) refuses the whole set. Errors wrap ErrKeySet,
 // diversify.ErrKCVMismatch or ErrDuplicateKey and never contain key
 // material. The caller should wipe data afterwards; the result holds the
@@ -99,10 +101,9 @@ func ParseKeySet(data []byte) (*KeySet, error) {
 		}
 		return nil, fmt.Errorf("%w: not a key-set object", ErrKeySet)
 	}
-	p, err := mac.ProfileByName(f.Profile)
+	p, err := parseProfile(f.Profile)
 	if err != nil {
-		// Values from a key-set file are never echoed (see ParseUsage).
-		return nil, fmt.Errorf("%w: %w (want %q or %q)", ErrKeySet, mac.ErrUnknownProfile, mac.SM4Profile.Name, mac.PBOC3DES.Name)
+		return nil, err
 	}
 	ks := &KeySet{Profile: p, Keys: make([]MasterKey, len(f.Keys))}
 	for i := range f.Keys {
@@ -132,6 +133,34 @@ func ParseKeySet(data []byte) (*KeySet, error) {
 		return nil, err
 	}
 	return ks, nil
+}
+
+// parseProfile reads the profile of a key-set file: a shipped profile's
+// name, or an object that defines one (mac.Profile.UnmarshalJSON).
+func parseProfile(raw json.RawMessage) (*mac.Profile, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, fmt.Errorf("%w: no profile", ErrKeySet)
+	}
+	if raw[0] == '"' {
+		var name string
+		if json.Unmarshal(raw, &name) == nil {
+			if p, err := mac.ProfileByName(name); err == nil {
+				return p, nil
+			}
+		}
+		// Values from a key-set file are never echoed (see ParseUsage).
+		return nil, fmt.Errorf("%w: %w (want %q or %q, or an object defining one)", ErrKeySet, mac.ErrUnknownProfile, mac.SM4Profile.Name, mac.PBOC3DES.Name)
+	}
+	p := new(mac.Profile)
+	if err := p.UnmarshalJSON(raw); err != nil {
+		return nil, fmt.Errorf("%w: profile: %w", ErrKeySet, err)
+	}
+	for _, s := range []*mac.Profile{mac.SM4Profile, mac.PBOC3DES} {
+		if *p == *s {
+			return s, nil
+		}
+	}
+	return p, nil
 }
 
 func parseAlgString(s string) (diversify.Alg, error) {
@@ -208,8 +237,12 @@ func (ks *KeySet) MarshalJSON() ([]byte, error) {
 	if ks.Profile == nil {
 		return nil, fmt.Errorf("%w: no profile", ErrKeySet)
 	}
+	pj, err := ks.Profile.MarshalJSON()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrKeySet, err)
+	}
 	b := []byte(`{"profile":`)
-	b = strconv.AppendQuote(b, ks.Profile.Name)
+	b = append(b, pj...)
 	b = append(b, `,"keys":[`...)
 	for i := range ks.Keys {
 		k := &ks.Keys[i]

@@ -559,7 +559,18 @@ func TestVerifyZeroAllocs(t *testing.T) {
 	if race.Enabled {
 		t.Skip("allocation counts are not meaningful under -race")
 	}
-	ks := testKeySet(mac.SM4Profile, 13)
+	// A profile with redefined layouts sends unload and overdraw records
+	// to the scalar path, which allocates nothing either.
+	layouts := *mac.SM4Profile
+	layouts.Name = "layouts"
+	layouts.UnloadMAC3 = mac.Layout{mac.ItemAmount, mac.ItemTerminal}
+	for _, p := range []*mac.Profile{mac.SM4Profile, &layouts} {
+		t.Run("profile="+p.Name, func(t *testing.T) { verifyZeroAllocs(t, p) })
+	}
+}
+
+func verifyZeroAllocs(t *testing.T, p *mac.Profile) {
+	ks := testKeySet(p, 13)
 	recs, _ := genRecords(ks, 14, 4096)
 	res := make([]Result, len(recs))
 	for _, workers := range []int{1, 2} {

@@ -93,18 +93,22 @@ func (r *Record) typeByte() byte {
 
 // Prebuilt malformed-record errors: reporting one allocates nothing.
 var (
-	errKind      = newRecordError("type", "unknown transaction kind")
-	errTypeByte  = newRecordError("trans_type", "type byte does not match the kind")
-	errAlg       = newRecordError("alg", "unknown algorithm")
-	errNFactors  = newRecordError("factors", "too many factors")
-	errNoMAC     = newRecordError("", "no MAC field to check (need one of the kind's mac1, mac2, tac, mac3)")
-	errDate      = newRecordError("date", "not a valid YYYYMMDD date")
-	errTime      = newRecordError("time", "not a valid hhmmss time")
-	errLoadBal   = newRecordError("balance", "balance after load exceeds 4 bytes")
-	errUnloadBal = newRecordError("amount", "unload amount exceeds the balance")
-	errLimit     = newRecordError("new_limit", "overdraw limit exceeds 3 bytes")
-	errOldLimit  = newRecordError("old_limit", "overdraw limit exceeds 3 bytes")
-	errOverBal   = newRecordError("balance", "balance after the limit change does not fit 4 bytes")
+	errKind     = newRecordError("type", "unknown transaction kind")
+	errTypeByte = newRecordError("trans_type", "type byte does not match the kind")
+	errAlg      = newRecordError("alg", "unknown algorithm")
+	errNFactors = newRecordError("factors", "too many factors")
+	errWide     = newRecordError("factors", "Wide marks no pair of factors")
+	// errFactorRule: a factor the profile refuses (a short one under
+	// mac.ShortRefused).
+	errFactorRule = newRecordError("factors", "factor refused by the profile's factor rules")
+	errNoMAC      = newRecordError("", "no MAC field to check (need one of the kind's mac1, mac2, tac, mac3)")
+	errDate       = newRecordError("date", "not a valid YYYYMMDD date")
+	errTime       = newRecordError("time", "not a valid hhmmss time")
+	errLoadBal    = newRecordError("balance", "balance after load exceeds 4 bytes")
+	errUnloadBal  = newRecordError("amount", "unload amount exceeds the balance")
+	errLimit      = newRecordError("new_limit", "overdraw limit exceeds 3 bytes")
+	errOldLimit   = newRecordError("old_limit", "overdraw limit exceeds 3 bytes")
+	errOverBal    = newRecordError("balance", "balance after the limit change does not fit 4 bytes")
 )
 
 // validate checks that every field of r fits its encoding, so that the

@@ -86,6 +86,38 @@ func refParseUint(s []byte, max uint64, f int) (uint64, error) {
 	return v, nil
 }
 
+// refAddFactor appends a factor's entries: 32 hex digits are two entries
+// marked in Wide; fewer are one, its byte length noted when short.
+func refAddFactor(r *Record, s []byte) error {
+	n := int(r.NFactors)
+	if len(s) == 32 {
+		if n+2 > MaxFactors {
+			return errFactorNum
+		}
+		var hi, lo diversify.Factor
+		if refParseFactor(&hi, s[:16]) != nil || refParseFactor(&lo, s[16:]) != nil {
+			return errFactorHex
+		}
+		r.Factors[n], r.Factors[n+1] = hi, lo
+		r.Wide |= 1 << n
+		r.NFactors += 2
+		return nil
+	}
+	if n >= MaxFactors {
+		return errFactorNum
+	}
+	var f diversify.Factor
+	if err := refParseFactor(&f, s); err != nil {
+		return err
+	}
+	r.Factors[n] = f
+	if len(s) < 16 {
+		r.short |= uint32(len(s)/2) << (4 * n)
+	}
+	r.NFactors++
+	return nil
+}
+
 func refParseFactor(dst *diversify.Factor, s []byte) error {
 	if len(s) == 0 || len(s) > 16 || len(s)%2 != 0 {
 		return errFactorHex
@@ -373,13 +405,9 @@ func (p *refParser) factors(r *Record) error {
 		if esc {
 			return fieldErrs[fFactors][rEscape]
 		}
-		if r.NFactors >= MaxFactors {
-			return errFactorNum
-		}
-		if err := refParseFactor(&r.Factors[r.NFactors], s); err != nil {
+		if err := refAddFactor(r, s); err != nil {
 			return err
 		}
-		r.NFactors++
 		p.ws()
 		if p.i >= len(p.b) {
 			return errEOF

@@ -184,6 +184,11 @@ func TestProfiles(t *testing.T) {
 		{Name: "zero", AllowSM4: true, SM4Session: mac.SessionZeroPad},
 		{Name: "pad80", AllowSM4: true, AllowTDES: true, SM4Session: mac.SessionPad80, Padding: mac.PadIfNeeded},
 		{Name: "xor", AllowSM4: true, AllowTDES: true, SM4TACKey: mac.KeyXORHalves, FactorOrder: mac.LowestFirst},
+		// Redefined unload MAC3 and overdraw TAC inputs: those records
+		// take the scalar path, the rest the lanes.
+		{Name: "layouts", AllowSM4: true, AllowTDES: true,
+			UnloadMAC3:  mac.Layout{mac.ItemBalanceBefore, mac.ItemAmount, mac.ItemType, mac.ItemTerminal, mac.ItemOnlineSeq},
+			OverdrawTAC: mac.Layout{mac.ItemOldLimit, mac.ItemNewLimit, mac.ItemBalanceAfter, mac.ItemDate, mac.ItemTime, mac.ItemTerminal}},
 	}
 	for pi, p := range profiles {
 		ks := testKeySet(p, uint64(10+pi))
@@ -194,6 +199,9 @@ func TestProfiles(t *testing.T) {
 				v := verifyChecked(t, ks, &Options{Workers: 2, Scalar: scalar}, recs, cases, want)
 				defer v.Close()
 				lanes, _ := wantDESLanes(recs, cases)
+				if !p.DefaultLayouts() {
+					lanes, _ = wantDESLanes(layoutFree(recs, cases))
+				}
 				if !desLanesOn(scalar) || !p.AllowTDES {
 					lanes = 0
 				}
@@ -203,6 +211,21 @@ func TestProfiles(t *testing.T) {
 			})
 		})
 	}
+}
+
+// layoutFree drops the records a redefined unload MAC3 or overdraw TAC
+// layout sends to the scalar path.
+func layoutFree(recs []Record, cases []genCase) ([]Record, []genCase) {
+	var r2 []Record
+	var c2 []genCase
+	for i := range recs {
+		f := recs[i].Present & refFields(recs[i].Kind)
+		if recs[i].Kind == mac.KindUnload && f&FieldMAC3 != 0 || recs[i].Kind == mac.KindOverdraw && f&FieldTAC != 0 {
+			continue
+		}
+		r2, c2 = append(r2, recs[i]), append(c2, cases[i])
+	}
+	return r2, c2
 }
 
 // TestEncodeMatchesMac checks the package's MAC inputs (written straight

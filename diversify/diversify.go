@@ -117,6 +117,15 @@ func SM4ChildSchedule(dst *[16]byte, parent *sm4.Schedule, f *Factor) {
 	parent.Encrypt(dst, &in)
 }
 
+// SM4BlockChild sets dst to SM4(parent, y): a 16-byte factor applied as one
+// level by a single SM4 call. SPEC §3 makes a 16-byte factor two levels
+// (see Derive); a profile may choose this form instead (mac.LongOneBlock).
+func SM4BlockChild(dst, parent, y *[16]byte) {
+	var s sm4.Schedule
+	s.InitEncrypt(parent, dst, y)
+	s.Wipe()
+}
+
 // TDESChild sets dst to 3DES(parent, f) || 3DES(parent, ~f).
 func TDESChild(dst, parent *[16]byte, f *Factor) {
 	var t des.Triple

@@ -57,10 +57,11 @@ var (
 // Session is an expanded session key of either family. The zero value is not
 // usable; obtain one from NewSession. Wipe it when done.
 type Session struct {
-	alg diversify.Alg
-	pad Padding
-	sm4 sm4.Schedule
-	des des.Schedule
+	alg  diversify.Alg
+	pad  Padding
+	mac3 Layout // the profile's UnloadMAC3
+	sm4  sm4.Schedule
+	des  des.Schedule
 }
 
 // NewSession derives the session key for t from the card key (DPK for
@@ -78,6 +79,7 @@ func NewSession(p *Profile, alg diversify.Alg, key *[16]byte, t Transaction) (Se
 	}
 	s.alg = alg
 	s.pad = p.Padding
+	s.mac3 = p.UnloadMAC3
 	d8 := sessionInput(t)
 	if alg == diversify.TDES {
 		var sk [8]byte
@@ -131,13 +133,13 @@ func (s *Session) sum(data []byte) (m [Size]byte) {
 // MAC1 returns MAC1 of t under the session key.
 func (s *Session) MAC1(t Transaction) [Size]byte {
 	var buf [maxData]byte
-	return s.sum(encode(t, inMAC1, &buf))
+	return s.sum(encode(t, inMAC1, &buf, nil))
 }
 
 // MAC2 returns MAC2 of t under the session key.
 func (s *Session) MAC2(t Transaction) [Size]byte {
 	var buf [maxData]byte
-	return s.sum(encode(t, inMAC2, &buf))
+	return s.sum(encode(t, inMAC2, &buf, nil))
 }
 
 // MAC3 returns MAC3 of an unload under the session key.
@@ -146,7 +148,7 @@ func (s *Session) MAC3(t Transaction) ([Size]byte, error) {
 		return [Size]byte{}, ErrNoMAC3
 	}
 	var buf [maxData]byte
-	return s.sum(encode(t, inSeal, &buf)), nil
+	return s.sum(encode(t, inSeal, &buf, &s.mac3)), nil
 }
 
 // MAC1 returns MAC1 of t under the card key (see NewSession).
@@ -200,7 +202,7 @@ func TAC(p *Profile, alg diversify.Alg, dtk *[16]byte, t Transaction) ([Size]byt
 		return m, err
 	}
 	var buf [maxData]byte
-	data := encode(t, inSeal, &buf)
+	data := encode(t, inSeal, &buf, &p.OverdrawTAC)
 	return keyedMAC(alg, p.SM4TACKey, p.Padding, dtk, data), nil
 }
 

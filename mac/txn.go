@@ -80,8 +80,9 @@ func KindOfType(t byte) (Kind, error) {
 // MaxLimit is the largest overdraw limit: limits are 3-byte fields.
 const MaxLimit = 1<<24 - 1
 
-// maxData bounds every MAC input of SPEC §4 (the longest is 24 bytes).
-const maxData = 32
+// maxData bounds every MAC input: SPEC §4's longest is 24 bytes, a
+// profile's Layout at most MaxLayout items of 6 bytes.
+const maxData = MaxLayout * 6
 
 // Transaction is one of the typed records *Purchase, *Load, *Unload and
 // *Overdraw. Its fields encode into the MAC inputs of SPEC §4 on the stack.
@@ -148,8 +149,9 @@ func sessionInput(t Transaction) [8]byte {
 	return [8]byte{}
 }
 
-// encode writes MAC input which of t into buf and returns it.
-func encode(t Transaction, which int, buf *[maxData]byte) []byte {
+// encode writes MAC input which of t into buf and returns it; the seal input
+// of an unload or an overdraw update follows lay.
+func encode(t Transaction, which int, buf *[maxData]byte, lay *Layout) []byte {
 	b := buf[:0]
 	switch t := t.(type) {
 	case *Purchase:
@@ -175,7 +177,7 @@ func encode(t Transaction, which int, buf *[maxData]byte) []byte {
 		case inMAC2:
 			return t.AppendMAC2(b)
 		}
-		return t.AppendSeal(b)
+		return appendLayout(b, lay, t)
 	case *Overdraw:
 		switch which {
 		case inMAC1:
@@ -183,7 +185,7 @@ func encode(t Transaction, which int, buf *[maxData]byte) []byte {
 		case inMAC2:
 			return t.AppendMAC2(b)
 		}
-		return t.AppendSeal(b)
+		return appendLayout(b, lay, t)
 	}
 	return b
 }

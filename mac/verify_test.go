@@ -231,6 +231,10 @@ func TestBadProfile(t *testing.T) {
 		"SM4PINReloadKey": func(p *Profile) { p.SM4PINReloadKey = 9 },
 		"FactorOrder":     func(p *Profile) { p.FactorOrder = LowestFirst + 1 },
 		"Padding":         func(p *Profile) { p.Padding = 9 },
+		"ShortFactor":     func(p *Profile) { p.ShortFactor = ShortRefused + 1 },
+		"SM4LongFactor":   func(p *Profile) { p.SM4LongFactor = LongOneBlock + 1 },
+		"UnloadMAC3":      func(p *Profile) { p.UnloadMAC3 = Layout{ItemAmount, ItemNewLimit} },
+		"OverdrawTAC":     func(p *Profile) { p.OverdrawTAC = Layout{ItemType, 0, ItemDate} },
 	} {
 		prof := *SM4Profile
 		edit(&prof)

@@ -93,6 +93,59 @@ func TestGenVerifyRoundTrip(t *testing.T) {
 	}
 }
 
+// TestDefinedProfile: a key set whose profile is an object defining one
+// (other session rule, one-block 16-byte factors, a redefined unload MAC3)
+// generates records that verify under it and not under the shipped SM4
+// profile.
+func TestDefinedProfile(t *testing.T) {
+	_, demo, _ := runCmd(t, "", "keys", "-demo")
+	var ks map[string]any
+	if err := json.Unmarshal([]byte(demo), &ks); err != nil {
+		t.Fatal(err)
+	}
+	ks["profile"] = map[string]any{"name": "SD-SM4", "base": "SM4", "sm4_session": "zero_pad",
+		"sm4_long_factor": "one_block", "unload_mac3": []string{"amount", "balance_before", "type", "terminal", "date", "time"}}
+	b, _ := json.Marshal(ks)
+	keys := writeFile(t, "custom.json", string(b))
+	code, recs, errs := runCmd(t, "", "gen", "-keys", keys, "-n", "400", "-seed", "9", "-tamper", "0.05",
+		"-types", "purchase,load,unload,overdraw")
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	var tampered int
+	if _, err := fmtSscanTampered(errs, &tampered); err != nil || tampered == 0 {
+		t.Fatalf("gen summary %q: %v", errs, err)
+	}
+	code, out, _ := runCmd(t, recs, "verify", "-keys", keys)
+	bad := 0
+	for _, r := range resultLines(t, out) {
+		if r["status"] != "ok" {
+			bad++
+		}
+	}
+	if code != 1 || bad != tampered {
+		t.Fatalf("verify under the defined profile: exit %d, %d rejected, %d tampered", code, bad, tampered)
+	}
+	// Under the shipped profile the SM4 session MACs and unload MAC3s fail.
+	_, out, _ = runCmd(t, recs, "verify", "-keys", demoKeys(t))
+	bad = 0
+	for _, r := range resultLines(t, out) {
+		if r["status"] != "ok" {
+			bad++
+		}
+	}
+	if bad <= 2*tampered {
+		t.Fatalf("the shipped SM4 profile rejected only %d of 400", bad)
+	}
+	// A misspelt setting is a usage error that names the setting only.
+	ks["profile"] = map[string]any{"name": "SD-SM4", "base": "SM4", "sm4_session": "11181F262D343B42"}
+	b, _ = json.Marshal(ks)
+	code, _, errs = runCmd(t, "", "verify", "-keys", writeFile(t, "bad.json", string(b)))
+	if code != 2 || !strings.Contains(errs, "sm4_session") || strings.Contains(errs, "11181F") {
+		t.Fatalf("bad profile: exit %d: %s", code, errs)
+	}
+}
+
 func fmtSscanTampered(s string, n *int) (int, error) {
 	var recs int
 	i := strings.Index(s, "sscard gen:")
