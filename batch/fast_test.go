@@ -382,6 +382,7 @@ func FuzzParseMatchesReference(f *testing.F) {
 	f.Add([]byte(goodPurchase))
 	f.Add([]byte(`{"type":"load","alg":"3des","key_version":1,"factors":[],"amount":4096,"balance":0,"terminal_id":"001122334455","date":"20111221","time":"214822","card_random":"11223344","online_seq":0,"mac1":"2988AE5A"}`))
 	f.Add([]byte(`{"type":"overdraw","alg":"sm4","key_version":9,"factors":["0011223344556677" , "0a"],"balance":1,"old_limit":16777215,"new_limit":0,"terminal_id":"112233445566","date":"20240229","time":"235959","online_seq":65535,"tac":"00000000","mac2":null}`))
+	f.Add([]byte(`{"type":"purchase","alg":"sm4","key_version":1,"factors":["3717","00112233445566778899aabbccddeeff"],"amount":1,"terminal_id":"001122334455","terminal_seq":"00000001","date":"20261205","time":"102030","card_random":"01020304","offline_seq":7,"tac":"00000000"}`))
 	f.Fuzz(func(t *testing.T, line []byte) {
 		checkParse(t, line)
 	})

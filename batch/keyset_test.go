@@ -47,6 +47,30 @@ func TestParseKeySet(t *testing.T) {
 	if ks.Keys[0].Key != ([16]byte{}) {
 		t.Fatal("not wiped")
 	}
+
+	// A defined profile reads, writes back as an object and reads again;
+	// one equal to a shipped profile is that profile.
+	def := strings.Replace(keyFile, `"profile": "SM4"`, `"profile": {"name": "SD", "base": "SM4",
+		"sm4_session": "pad_80", "short_factor": "pad_left", "overdraw_tac": ["new_limit", "type", "terminal"]}`, 1)
+	ks, err = ParseKeySet([]byte(def))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := mac.Profile{Name: "SD", AllowSM4: true, AllowTDES: true, SM4Session: mac.SessionPad80, ShortFactor: mac.ShortPadLeft,
+		OverdrawTAC: mac.Layout{mac.ItemNewLimit, mac.ItemType, mac.ItemTerminal}}
+	if *ks.Profile != want {
+		t.Fatalf("profile %+v", *ks.Profile)
+	}
+	if b, err = ks.MarshalJSON(); err != nil || !strings.Contains(string(b), `"profile":{"name":"SD",`) {
+		t.Fatalf("%s %v", b, err)
+	}
+	if ks2, err = ParseKeySet(b); err != nil || *ks2.Profile != want {
+		t.Fatalf("read back: %+v %v", ks2, err)
+	}
+	same := strings.Replace(keyFile, `"profile": "SM4"`, `"profile": {"name": "SM4", "algs": ["sm4", "3des"]}`, 1)
+	if ks, err = ParseKeySet([]byte(same)); err != nil || ks.Profile != mac.SM4Profile {
+		t.Fatalf("SM4 spelled out: %v", err)
+	}
 }
 
 func TestKeySetRefused(t *testing.T) {
@@ -72,6 +96,16 @@ func TestKeySetRefused(t *testing.T) {
 		{"version 256", `{"profile": "SM4", "keys": [` + strings.Replace(entry, `"version": 1`, `"version": 256`, 1) + `]}`, ErrKeySet},
 		{"syntax", `{"profile": "SM4", "keys": [` + entry, ErrKeySet},
 		{"kcv not hex", `{"profile": "SM4", "keys": [` + strings.Replace(entry, `"levels": 2`, `"levels": 2, "kcv": "zz"`, 1) + `]}`, ErrKeySet},
+		{"no profile", `{"keys": [` + entry + `]}`, ErrKeySet},
+		{"null profile", `{"profile": null, "keys": [` + entry + `]}`, ErrKeySet},
+		{"number profile", `{"profile": 4, "keys": [` + entry + `]}`, mac.ErrBadProfile},
+		{"profile setting", `{"profile": {"name": "x", "base": "SM4", "padding": "` + secret + `"}, "keys": [` + entry + `]}`, mac.ErrBadProfile},
+		{"profile key", `{"profile": {"name": "x", "base": "SM4", "key": "` + secret + `"}, "keys": [` + entry + `]}`, mac.ErrBadProfile},
+		{"profile item", `{"profile": {"name": "x", "base": "SM4", "unload_mac3": ["` + secret + `"]}, "keys": [` + entry + `]}`, mac.ErrBadProfile},
+		{"profile key name", `{"profile": {"name": "x", "base": "SM4", "` + secret + `": 1}, "keys": [` + entry + `]}`, mac.ErrBadProfile},
+		{"profile name", `{"profile": {"name": "` + secret + `", "base": "SM4", "unload_mac3": ["new_limit"]}, "keys": [` + entry + `]}`, mac.ErrBadProfile},
+		{"profile type", `{"profile": {"name": "x", "base": "SM4", "unload_mac3": "` + secret + `"}, "keys": [` + entry + `]}`, mac.ErrBadProfile},
+		{"profile algs", `{"profile": {"name": "x", "algs": ["3des"]}, "keys": [` + entry + `]}`, ErrKeySet},
 	}
 	for _, c := range cases {
 		ks, err := ParseKeySet([]byte(c.file))

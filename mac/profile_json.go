@@ -3,7 +3,9 @@ package mac
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/sscard/sscard/diversify"
 )
@@ -122,13 +124,14 @@ func (p *Profile) MarshalJSON() ([]byte, error) {
 // algorithm and every default rule) and sets what it names. Unknown keys,
 // unknown setting names, a missing name, the name of a shipped profile with
 // other settings, and a profile that accepts no algorithm are errors
-// (ErrBadProfile or ErrUnknownProfile).
+// (ErrBadProfile or ErrUnknownProfile); their messages repeat no value from
+// b, since profiles sit in key-set files.
 func (p *Profile) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '"' {
 		var name string
 		if err := json.Unmarshal(b, &name); err != nil {
-			return fmt.Errorf("%w: %v", ErrBadProfile, err)
+			return fmt.Errorf("%w: not a JSON string", ErrBadProfile)
 		}
 		s, err := ProfileByName(name)
 		if err != nil {
@@ -141,7 +144,15 @@ func (p *Profile) UnmarshalJSON(b []byte) error {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
 	if err := d.Decode(&j); err != nil {
-		return fmt.Errorf("%w: %v", ErrBadProfile, err)
+		// encoding/json's messages may repeat a key of b.
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &te) && te.Field != "":
+			return fmt.Errorf("%w: %s has the wrong JSON type", ErrBadProfile, te.Field)
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			return fmt.Errorf("%w: unknown setting", ErrBadProfile)
+		}
+		return fmt.Errorf("%w: not a profile name or object", ErrBadProfile)
 	}
 	q, err := j.profile()
 	if err != nil {
@@ -160,7 +171,7 @@ func (j *profileJSON) profile() (Profile, error) {
 	if j.Base != "" {
 		s, err := ProfileByName(j.Base)
 		if err != nil {
-			return q, fmt.Errorf("%w: %s: unknown base", ErrUnknownProfile, j.Name)
+			return q, fmt.Errorf("%w: unknown base", ErrUnknownProfile)
 		}
 		q = *s
 	}
@@ -170,7 +181,7 @@ func (j *profileJSON) profile() (Profile, error) {
 		for _, a := range j.Algs {
 			alg, err := diversify.ParseAlg(a)
 			if err != nil {
-				return q, fmt.Errorf("%w: %s: unknown alg (want sm4 or 3des)", ErrBadProfile, j.Name)
+				return q, fmt.Errorf("%w: unknown alg (want sm4 or 3des)", ErrBadProfile)
 			}
 			if alg == diversify.SM4 {
 				q.AllowSM4 = true
@@ -190,7 +201,7 @@ func (j *profileJSON) profile() (Profile, error) {
 			}
 		}
 		// The value is not echoed: profiles sit in key-set files.
-		return fmt.Errorf("%w: %s: unknown %s (want one of %q)", ErrBadProfile, j.Name, what, names)
+		return fmt.Errorf("%w: unknown %s (want one of %q)", ErrBadProfile, what, names)
 	}
 	for _, e := range []error{
 		set((*uint8)(&q.SM4Session), j.SM4Session, sessionNames, "sm4_session"),
@@ -210,13 +221,13 @@ func (j *profileJSON) profile() (Profile, error) {
 			return nil
 		}
 		if len(names) == 0 || len(names) > MaxLayout {
-			return fmt.Errorf("%w: %s: %s: 1 to %d items, got %d", ErrBadProfile, j.Name, what, MaxLayout, len(names))
+			return fmt.Errorf("%w: %s: 1 to %d items, got %d", ErrBadProfile, what, MaxLayout, len(names))
 		}
 		*dst = Layout{}
 		for i, n := range names {
 			it, err := ParseItem(n)
 			if err != nil {
-				return fmt.Errorf("%w: %s: %s: unknown item %d", ErrBadProfile, j.Name, what, i)
+				return fmt.Errorf("%w: %s: unknown item %d", ErrBadProfile, what, i)
 			}
 			dst[i] = it
 		}
@@ -229,12 +240,15 @@ func (j *profileJSON) profile() (Profile, error) {
 		return q, err
 	}
 	if !q.AllowSM4 && !q.AllowTDES {
-		return q, fmt.Errorf("%w: %s accepts no algorithm (give algs or base)", ErrBadProfile, j.Name)
+		return q, fmt.Errorf("%w: the profile accepts no algorithm (give algs or base)", ErrBadProfile)
 	}
 	for _, s := range []*Profile{PBOC3DES, SM4Profile} {
 		if q.Name == s.Name && q != *s {
-			return q, fmt.Errorf("%w: %s is a shipped profile's name; give the defined profile its own", ErrBadProfile, q.Name)
+			return q, fmt.Errorf("%w: a shipped profile's name with other settings; give the defined profile its own", ErrBadProfile)
 		}
 	}
-	return q, q.Validate()
+	// The name is not echoed either.
+	v := q
+	v.Name = "defined profile"
+	return q, v.Validate()
 }
