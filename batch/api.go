@@ -138,8 +138,9 @@ type Record struct {
 
 	// Wide marks 16-byte factors (32 hex digits in a record file): bit i
 	// says that Factors[i] and Factors[i+1] are the halves of one. Under
-	// SPEC's rule (mac.LongTwoLevels) such a factor is two levels and Wide
-	// changes nothing; under mac.LongOneBlock it is one SM4 level.
+	// SPEC's rule (mac.LongTwoLevels), and for 3DES always, such a factor
+	// is two levels and Wide is not looked at; under mac.LongOneBlock it is
+	// one SM4 level, and a Wide that marks no pair is malformed.
 	Wide uint8
 	// short holds, in nibble i, the byte length (1 to 7) of factor i as its
 	// text gave it (Factors holds it right-padded with 00), 0 for 8 bytes:

@@ -136,7 +136,7 @@ type worker struct {
 	desMsg   [asm.MaxDESBlocks][asm.MaxLanes]uint64 // record0DES: lane 0
 	txn      txn
 	fs       [MaxFactors]diversify.Factor
-	// ruled's factor list and its 16-byte factors.
+	// ruled's factor list and its 16-byte factors (see factorList).
 	rfs   [MaxFactors][]byte
 	rwide [MaxFactors][16]byte
 }
@@ -897,30 +897,10 @@ func (w *worker) scalarKeys(r *Record, res *Result, fields Field, skey, tkey *[1
 // mac.Profile.Derive from its master key. No cache, no lanes.
 func (w *worker) ruled(r *Record, res *Result, fields Field, sk, tk *master) {
 	p := w.v.profile
-	nf := int(r.NFactors)
-	if wd := r.Wide; wd&(wd<<1) != 0 || wd != 0 && (nf < 2 || wd>>(nf-1) != 0) {
-		*res = Result{Status: StatusMalformed, Err: errWide}
+	fs, err := factorList(p, r, &w.rfs, &w.rwide)
+	if err != nil {
+		*res = Result{Status: StatusMalformed, Err: err}
 		return
-	}
-	if r.short != 0 && p.ShortFactor == mac.ShortRefused {
-		*res = Result{Status: StatusMalformed, Err: errFactorRule}
-		return
-	}
-	fs := w.rfs[:0]
-	for i := 0; i < nf; i++ {
-		if r.Wide>>i&1 != 0 {
-			b := &w.rwide[len(fs)]
-			copy(b[:8], r.Factors[i][:])
-			copy(b[8:], r.Factors[i+1][:])
-			fs = append(fs, b[:])
-			i++
-			continue
-		}
-		n := r.short >> (4 * i) & 15
-		if n == 0 || n > 8 {
-			n = 8
-		}
-		fs = append(fs, r.Factors[i][:n])
 	}
 	levels, err := p.Levels(r.Alg, fs...)
 	if err != nil || (sk != nil && sk.levels != levels) || (tk != nil && tk.levels != levels) {
@@ -947,6 +927,43 @@ func (w *worker) ruled(r *Record, res *Result, fields Field, sk, tk *master) {
 	w.scalarKeys(r, res, fields, sp, tp)
 	clear(skey[:])
 	clear(tkey[:])
+}
+
+// factorList returns r's factors as mac.Profile.Derive takes them under p:
+// in the record's order, a short factor at the length its text had, a
+// Wide pair as one 16-byte factor where p makes that one SM4 level
+// (elsewhere a pair and two factors are the same levels, and Wide is not
+// looked at). The list lives in fs and buf. Errors: errWide, a Wide that
+// marks no pair; errFactorRule, a short factor p refuses.
+func factorList(p *mac.Profile, r *Record, fs *[MaxFactors][]byte, buf *[MaxFactors][16]byte) ([][]byte, error) {
+	nf := min(int(r.NFactors), MaxFactors)
+	var wd uint8
+	if r.Alg == diversify.SM4 && p.SM4LongFactor == mac.LongOneBlock {
+		wd = r.Wide
+		if wd&(wd<<1) != 0 || wd != 0 && (nf < 2 || wd>>(nf-1) != 0) {
+			return nil, errWide
+		}
+	}
+	if r.short != 0 && p.ShortFactor == mac.ShortRefused {
+		return nil, errFactorRule
+	}
+	list := fs[:0]
+	for i := 0; i < nf; i++ {
+		if wd>>i&1 != 0 {
+			b := &buf[len(list)]
+			copy(b[:8], r.Factors[i][:])
+			copy(b[8:], r.Factors[i+1][:])
+			list = append(list, b[:])
+			i++
+			continue
+		}
+		n := r.short >> (4 * i) & 15
+		if n == 0 || n > 8 {
+			n = 8
+		}
+		list = append(list, r.Factors[i][:n])
+	}
+	return list, nil
 }
 
 // compare records a mismatch of field f in res; the comparison is constant

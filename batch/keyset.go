@@ -194,7 +194,8 @@ func (ks *KeySet) Validate() error {
 			return fmt.Errorf("%w: key %d: unknown alg", ErrKeySet, i)
 		}
 		if !ks.Profile.Allows(k.Alg) {
-			return fmt.Errorf("%w: key %d: %v not allowed by profile %s", ErrKeySet, i, k.Alg, ks.Profile.Name)
+			// The profile's name may come from the file: not echoed.
+			return fmt.Errorf("%w: key %d: %v not allowed by the profile", ErrKeySet, i, k.Alg)
 		}
 		if k.Levels < 0 || k.Levels > MaxFactors {
 			return fmt.Errorf("%w: key %d: levels must be 0 to %d", ErrKeySet, i, MaxFactors)
@@ -301,11 +302,17 @@ func (ks *KeySet) Sign(r *Record, fields Field) error {
 	}
 	var t txn
 	tr := t.set(r)
-	factors := r.Factors[:r.NFactors]
-	var fs [MaxFactors]diversify.Factor
-	copy(fs[:], factors)
-	if ks.Profile.FactorOrder == mac.LowestFirst {
-		diversify.Reverse(fs[:r.NFactors])
+	// The factors under the profile's rules (order, short and 16-byte
+	// factors), as the Verifier reads them.
+	var fsArr [MaxFactors][]byte
+	var wide [MaxFactors][16]byte
+	fs, err := factorList(ks.Profile, r, &fsArr, &wide)
+	if err != nil {
+		return err
+	}
+	levels, err := ks.Profile.Levels(r.Alg, fs...)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	derive := func(u Usage) ([16]byte, error) {
 		var card [16]byte
@@ -313,11 +320,13 @@ func (ks *KeySet) Sign(r *Record, fields Field) error {
 		if mk == nil {
 			return card, unknownKeyErr(u, r.Alg)
 		}
-		if mk.Levels != int(r.NFactors) {
+		if mk.Levels != levels {
 			return card, ErrLevels
 		}
-		err := diversify.Derive(r.Alg, &card, &mk.Key, fs[:r.NFactors])
-		return card, err
+		if err := ks.Profile.Derive(r.Alg, &card, &mk.Key, fs...); err != nil {
+			return card, fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
+		return card, nil
 	}
 	if fields&sessionFields != 0 {
 		key, err := derive(sessionUsage(r.Kind))

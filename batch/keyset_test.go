@@ -105,6 +105,7 @@ func TestKeySetRefused(t *testing.T) {
 		{"profile key name", `{"profile": {"name": "x", "base": "SM4", "` + secret + `": 1}, "keys": [` + entry + `]}`, mac.ErrBadProfile},
 		{"profile name", `{"profile": {"name": "` + secret + `", "base": "SM4", "unload_mac3": ["new_limit"]}, "keys": [` + entry + `]}`, mac.ErrBadProfile},
 		{"profile type", `{"profile": {"name": "x", "base": "SM4", "unload_mac3": "` + secret + `"}, "keys": [` + entry + `]}`, mac.ErrBadProfile},
+		{"profile name echoed", `{"profile": {"name": "` + secret + `", "algs": ["3des"]}, "keys": [` + entry + `]}`, ErrKeySet},
 		{"profile algs", `{"profile": {"name": "x", "algs": ["3des"]}, "keys": [` + entry + `]}`, ErrKeySet},
 	}
 	for _, c := range cases {

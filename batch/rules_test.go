@@ -112,6 +112,20 @@ func TestFactorRules(t *testing.T) {
 				if err := ParseRecord(AppendJSON(nil, &recs[i]), &back); err != nil || back != recs[i] {
 					t.Fatalf("line %d: JSON round trip %+v %v", i, back, err)
 				}
+				// KeySet.Sign reads the factors as the Verifier does.
+				signed := recs[i]
+				signed.MAC1, signed.MAC2, signed.TAC = [4]byte{}, [4]byte{}, [4]byte{}
+				err := ks.Sign(&signed, signed.Present)
+				switch {
+				case want[i] == StatusMalformed:
+					if !errors.Is(err, errFactorRule) {
+						t.Fatalf("line %d: Sign of a refused factor: %v", i, err)
+					}
+				case err != nil:
+					t.Fatalf("line %d: Sign: %v", i, err)
+				case want[i] == StatusOK && signed != recs[i]:
+					t.Fatalf("line %d: Sign gave %x %x %x, want %x %x %x", i, signed.MAC1, signed.MAC2, signed.TAC, recs[i].MAC1, recs[i].MAC2, recs[i].TAC)
+				}
 				h, _ := ParseCSVHeader([]byte(CSVHeader))
 				if err := h.ParseRecord(AppendCSV(nil, &recs[i]), &backCSV); err != nil || backCSV != recs[i] {
 					t.Fatalf("line %d: CSV round trip %+v %v", i, backCSV, err)
@@ -153,7 +167,7 @@ func TestFactorRules(t *testing.T) {
 }
 
 // TestFactorRulesBadWide: under the one-block rule a Wide bit that marks
-// no pair is malformed; under SPEC's rule Wide is not looked at.
+// no pair is malformed; under the two-level rule Wide is not looked at.
 func TestFactorRulesBadWide(t *testing.T) {
 	one := &mac.Profile{Name: "one", AllowSM4: true, SM4LongFactor: mac.LongOneBlock}
 	for _, c := range []struct {
@@ -164,6 +178,7 @@ func TestFactorRulesBadWide(t *testing.T) {
 		{one, 1 << 1, StatusMalformed}, // past the last factor
 		{one, 3, StatusMalformed},      // overlapping pairs
 		{mac.SM4Profile, 1 << 1, StatusOK},
+		{&mac.Profile{Name: "left", AllowSM4: true, ShortFactor: mac.ShortPadLeft}, 1 << 1, StatusOK},
 	} {
 		ks := &KeySet{Profile: c.p, Keys: []MasterKey{{Usage: UsageTAC, Alg: diversify.SM4, Version: 1, Levels: 2, Key: [16]byte{1}}}}
 		r := Record{Kind: mac.KindPurchase, Alg: diversify.SM4, KeyVersion: 1, NFactors: 2,

@@ -86,7 +86,8 @@ const (
 // SK = 3DES(K, D8) with MAC_DES, TAC key DTK[0:8]^DTK[8:16] with MAC_DES,
 // PIN reload key DRPK[0:8]^DRPK[8:16] with MAC_DES; Padding applies to both
 // families. A setting outside its constants is refused (ErrBadProfile) by
-// every function that takes the profile. A Profile is read-only once in use
+// every function that computes a MAC or derives a key under the profile
+// (Factor, Levels and AppendSeal only read the settings they need). A Profile is read-only once in use
 // and safe for concurrent use. It is comparable, and a key-set file names a
 // shipped one or defines its own (MarshalJSON, UnmarshalJSON).
 //

@@ -77,7 +77,8 @@ type profileJSON struct {
 //	 "short_factor": "pad_right", "sm4_long_factor": "two_levels"}
 //
 // with "unload_mac3" and "overdraw_tac" item lists where the layouts are
-// not SPEC's.
+// not zero. A profile UnmarshalJSON would refuse (no name, no algorithm, a
+// shipped profile's name with other settings) is an error (ErrBadProfile).
 func (p *Profile) MarshalJSON() ([]byte, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -86,6 +87,15 @@ func (p *Profile) MarshalJSON() ([]byte, error) {
 		if *p == *s {
 			return json.Marshal(s.Name)
 		}
+	}
+	// What UnmarshalJSON would refuse is not written.
+	switch {
+	case p.Name == "":
+		return nil, fmt.Errorf("%w: a defined profile needs a name", ErrBadProfile)
+	case !p.AllowSM4 && !p.AllowTDES:
+		return nil, fmt.Errorf("%w: %s accepts no algorithm", ErrBadProfile, p.Name)
+	case p.Name == PBOC3DES.Name || p.Name == SM4Profile.Name:
+		return nil, fmt.Errorf("%w: %s is a shipped profile's name, with other settings; give the profile its own", ErrBadProfile, p.Name)
 	}
 	str := func(s string) *string { return &s }
 	j := profileJSON{
@@ -105,7 +115,7 @@ func (p *Profile) MarshalJSON() ([]byte, error) {
 		j.Algs = append(j.Algs, diversify.TDES.String())
 	}
 	items := func(l *Layout, k Kind) (s []string) {
-		if l.Default(k) {
+		if *l == (Layout{}) {
 			return nil
 		}
 		for _, it := range l.Items() {
@@ -135,7 +145,7 @@ func (p *Profile) UnmarshalJSON(b []byte) error {
 		}
 		s, err := ProfileByName(name)
 		if err != nil {
-			return err
+			return fmt.Errorf("%w (want %q or %q, or an object defining one)", ErrUnknownProfile, SM4Profile.Name, PBOC3DES.Name)
 		}
 		*p = *s
 		return nil

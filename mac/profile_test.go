@@ -336,7 +336,23 @@ func TestProfileJSON(t *testing.T) {
 			}
 		}
 	}
-	if _, err := json.Marshal(&Profile{Name: "x", Padding: 7}); err == nil {
-		t.Error("an invalid profile marshalled")
+	// What UnmarshalJSON refuses is not written: no name, no algorithm, a
+	// shipped name with other settings.
+	renamed := *SM4Profile
+	renamed.SM4Session = SessionZeroPad
+	for _, bad := range []*Profile{{Name: "x", Padding: 7}, {AllowSM4: true}, {Name: "x"}, &renamed} {
+		if b, err := json.Marshal(bad); !errors.Is(err, ErrBadProfile) {
+			t.Errorf("%+v marshalled: %s %v", *bad, b, err)
+		}
+	}
+	// A layout spelled out as SPEC's comes back equal.
+	spelled := Profile{Name: "spelled", AllowSM4: true, UnloadMAC3: SpecUnloadMAC3, OverdrawTAC: SpecOverdrawTAC}
+	b, err = json.Marshal(&spelled)
+	if err := json.Unmarshal(b, &q); err != nil || q != spelled {
+		t.Errorf("round trip through %s: %+v %v", b, q, err)
+	}
+	// An unknown name is not repeated.
+	if err := json.Unmarshal([]byte(`"0011223344556677"`), &q); !errors.Is(err, ErrUnknownProfile) || strings.Contains(err.Error(), "0011") {
+		t.Errorf("unknown name: %v", err)
 	}
 }

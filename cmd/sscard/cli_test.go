@@ -137,6 +137,17 @@ func TestDefinedProfile(t *testing.T) {
 	if bad <= 2*tampered {
 		t.Fatalf("the shipped SM4 profile rejected only %d of 400", bad)
 	}
+	// gen writes the factors in the profile's order.
+	ks["profile"] = map[string]any{"name": "LF", "base": "SM4", "factor_order": "lowest_first"}
+	b, _ = json.Marshal(ks)
+	lf := writeFile(t, "lf.json", string(b))
+	code, recs, errs = runCmd(t, "", "gen", "-keys", lf, "-n", "200", "-seed", "4")
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	if code, _, errs = runCmd(t, recs, "verify", "-keys", lf); code != 0 {
+		t.Fatalf("lowest first: exit %d: %s", code, errs)
+	}
 	// A misspelt setting is a usage error that names the setting only.
 	ks["profile"] = map[string]any{"name": "SD-SM4", "base": "SM4", "sm4_session": "11181F262D343B42"}
 	b, _ = json.Marshal(ks)

@@ -265,6 +265,10 @@ func (g *Generator) Next(b []byte) ([]byte, bool) {
 	b = append(b, `","alg":"`...)
 	b = append(b, alg.String()...)
 	b = append(b, `","key_version":1,"factors":[`...)
+	if g.prof.FactorOrder == mac.LowestFirst {
+		// Derived root first above; written in the profile's order.
+		diversify.Reverse(factors)
+	}
 	for i, f := range factors {
 		if i > 0 {
 			b = append(b, ',')
