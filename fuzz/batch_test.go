@@ -60,6 +60,7 @@ func FuzzKeySet(f *testing.F) {
 	f.Add(gen.AppendKeySetJSON(nil, gen.DemoProfile, gen.Demo()))
 	f.Add([]byte(`{"profile":"SM4","keys":[{"usage":"tac","alg":"sm4","version":1,"levels":1,"key":"00112233445566778899aabbccddeeff","kcv":"000000"}]}`))
 	f.Add([]byte(`{"profile":"nope"}`))
+	f.Add([]byte(`{"profile":{"name":"00112233445566778899","algs":["3des"]},"keys":[{"usage":"tac","alg":"sm4","version":1,"levels":1,"key":"00112233445566778899aabbccddeeff"}]}`))
 	f.Add([]byte(`{"profile":{"name":"00112233445566778899","base":"SM4","sm4_session":"zero_pad","unload_mac3":["amount","type"]},"keys":[{"usage":"tac","alg":"sm4","version":1,"levels":1,"key":"00112233445566778899aabbccddeeff"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ks, err := batch.ParseKeySet(data)
