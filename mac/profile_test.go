@@ -347,7 +347,9 @@ func TestProfileJSON(t *testing.T) {
 	}
 	// A layout spelled out as SPEC's comes back equal.
 	spelled := Profile{Name: "spelled", AllowSM4: true, UnloadMAC3: SpecUnloadMAC3, OverdrawTAC: SpecOverdrawTAC}
-	b, err = json.Marshal(&spelled)
+	if b, err = json.Marshal(&spelled); err != nil {
+		t.Fatal(err)
+	}
 	if err := json.Unmarshal(b, &q); err != nil || q != spelled {
 		t.Errorf("round trip through %s: %+v %v", b, q, err)
 	}
