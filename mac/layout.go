@@ -140,11 +140,12 @@ func appendLayout(b []byte, l *Layout, t Transaction) []byte {
 	var date *[4]byte
 	var tim *[3]byte
 	var seq uint16
+	unload := false
 	switch t := t.(type) {
 	case *Unload:
 		bal, after, amt, typ = t.Balance, t.Balance-t.Amount, t.Amount, 0x03
 		term, date, tim, seq = &t.Terminal, &t.Date, &t.Time, t.OnlineSeq
-		l = l.resolve(KindUnload)
+		l, unload = l.resolve(KindUnload), true
 	case *Overdraw:
 		bal, after, oldL, newL, typ = t.Balance, t.BalanceAfter(), t.OldLimit, t.NewLimit, 0x07
 		term, date, tim, seq = &t.Terminal, &t.Date, &t.Time, t.OnlineSeq
@@ -159,7 +160,7 @@ func appendLayout(b []byte, l *Layout, t Transaction) []byte {
 		case ItemBalanceAfter:
 			b = u32(b, after)
 		case ItemAmount:
-			if t.Kind() == KindUnload {
+			if unload {
 				b = u32(b, amt)
 			}
 		case ItemType:
@@ -173,11 +174,11 @@ func appendLayout(b []byte, l *Layout, t Transaction) []byte {
 		case ItemOnlineSeq:
 			b = binary.BigEndian.AppendUint16(b, seq)
 		case ItemOldLimit:
-			if t.Kind() == KindOverdraw {
+			if !unload {
 				b = u24(b, oldL)
 			}
 		case ItemNewLimit:
-			if t.Kind() == KindOverdraw {
+			if !unload {
 				b = u24(b, newL)
 			}
 		}
