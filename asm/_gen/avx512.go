@@ -4,14 +4,13 @@ import (
 	"fmt"
 )
 
-// AVX-512 register plan. Z0..Z15: four groups of four state words (or two
-// key-schedule groups Z0..Z7 and two cipher groups Z8..Z15 in lockstep).
-// Z16..Z27: three temporaries per group. Z28..Z31: constants.
+// AVX-512 register plan. Z0..Z15: four groups of four state words (key or
+// cipher). Z16..Z19: the S-box inputs of the four groups (see ldRound).
+// Z20..Z23: temporaries. Z30, Z31: the S-box constants. The fused kernel's
+// lockstep phases have their own plan (lsJ).
 const (
-	zRol16 = "Z28"
-	zRol24 = "Z29"
-	zPost  = "Z30"
-	zPre   = "Z31"
+	zPost = "Z30"
+	zPre  = "Z31"
 )
 
 type grp [4]string
@@ -22,15 +21,11 @@ func zgrp(g int) grp {
 
 func z(i int) string { return fmt.Sprintf("Z%d", i) }
 
-func ztmp(slot int) [3]string { return [3]string{z(16 + 3*slot), z(17 + 3*slot), z(18 + 3*slot)} }
-
 func mem(off int, base string) string { return fmt.Sprintf("%d(%s)", off, base) }
 
 func loadConsts512() {
 	p("VPBROADCASTQ sm4gfpre<>(SB), %s", zPre)
 	p("VPBROADCASTQ sm4gfpost<>(SB), %s", zPost)
-	p("VMOVDQU64 sm4rol24<>(SB), %s", zRol24)
-	p("VMOVDQU64 sm4rol16<>(SB), %s", zRol16)
 }
 
 func sbox512(t string) {
@@ -38,43 +33,28 @@ func sbox512(t string) {
 	p("VGF2P8AFFINEINVQB $%#02x, %s, %s, %s", gfPostC, zPost, t, t)
 }
 
-// encRound512 emits round i of the cipher on group s: s[i%4] ^= T(...^rk).
-// rk is a ZMM register, a memory operand, or (bcst) a 32-bit memory operand
-// broadcast to all lanes.
-func encRound512(s grp, i int, rk string, bcst bool, t [3]string) {
-	a, b, c, d := s[i%4], s[(i+1)%4], s[(i+2)%4], s[(i+3)%4]
-	tt, u, v := t[0], t[1], t[2]
-	op := "VPTERNLOGD"
-	if bcst {
-		op += ".BCST"
+// keyRound512 emits round i of the key schedule on group s in the
+// low-depth form (see ldRound): s[i%4] ^= L'(S(t)), which is round key i,
+// and t becomes the next round's S-box input, next being CK_{i+1} (a 32-bit
+// memory operand, broadcast), or "" in the last round.
+func keyRound512(s grp, t string, i int, next string, tmp [4]string) {
+	a, c, d := s[i%4], s[(i+2)%4], s[(i+3)%4]
+	q, u, v := tmp[0], tmp[1], tmp[2]
+	if next != "" {
+		p("VPXORD %s, %s, %s", c, d, q)
+		p("VPTERNLOGD.BCST $0x96, %s, %s, %s", next, a, q)
 	}
-	p("VPXORD %s, %s, %s", b, c, tt)
-	p("%s $0x96, %s, %s, %s", op, rk, d, tt)
-	sbox512(tt)
-	// L(x) = e ^ rol2(x ^ rol16 e) with e = x ^ rol24 x, since
-	// rol16 e = rol16 x ^ rol8 x: six operations, two of them shuffles.
-	p("VPSHUFB %s, %s, %s", zRol24, tt, u)
-	p("VPXORD %s, %s, %s", tt, u, u)
-	p("VPSHUFB %s, %s, %s", zRol16, u, v)
-	p("VPXORD %s, %s, %s", tt, v, v)
-	p("VPROLD $2, %s, %s", v, v)
-	p("VPTERNLOGD $0x96, %s, %s, %s", u, v, a)
-}
-
-// keyRound512 emits round i of the key schedule on group s:
-// s[i%4] ^= T'(... ^ ck[i]), which is round key i. ck is a 32-bit memory
-// operand, broadcast.
-func keyRound512(s grp, i int, ck string, t [3]string) {
-	a, b, c, d := s[i%4], s[(i+1)%4], s[(i+2)%4], s[(i+3)%4]
-	tt, u, v := t[0], t[1], t[2]
-	p("VPXORD %s, %s, %s", b, c, tt)
-	p("VPTERNLOGD.BCST $0x96, %s, %s, %s", ck, d, tt)
-	sbox512(tt)
-	// L'(x) = x ^ rol13 x ^ rol23 x
-	p("VPROLD $13, %s, %s", tt, u)
-	p("VPROLD $23, %s, %s", tt, v)
-	p("VPTERNLOGD $0x96, %s, %s, %s", tt, u, a)
-	p("VPXORD %s, %s, %s", v, a, a)
+	sbox512(t)
+	p("VPROLD $13, %s, %s", t, u)
+	p("VPROLD $23, %s, %s", t, v)
+	if next == "" {
+		p("VPTERNLOGD $0x96, %s, %s, %s", u, t, a)
+		p("VPXORD %s, %s, %s", v, a, a)
+		return
+	}
+	p("VPXORD %s, %s, %s", q, t, t)
+	p("VPTERNLOGD $0x96, %s, %s, %s", u, v, t)
+	p("VPTERNLOGD $0x96, %s, %s, %s", q, t, a)
 }
 
 // loadKey512 loads a key (Blocks layout at off(base)) into s and applies FK.
@@ -135,19 +115,22 @@ func genAVX512() {
 		loadKey512(zgrp(g), "SI", 64*g)
 	}
 	p("LEAQ sm4ck<>(SB), CX")
-	p("MOVQ $8, AX")
-	l := newLabel("ek512_")
-	label(l)
-	for i := 0; i < 4; i++ {
+	for g := 0; g < 4; g++ {
+		ldInit(zgrp(g), ldT(g), "(CX)", true)
+	}
+	ldLoop(func(i int, last bool) {
+		next := ""
+		if !last {
+			next = mem(4*(i+1), "CX")
+		}
 		for g := 0; g < 4; g++ {
-			keyRound512(zgrp(g), i, mem(4*i, "CX"), ztmp(g))
+			keyRound512(zgrp(g), ldT(g), i, next, ldTmp)
 			p("VMOVDQU32 %s, K%d, %s", zgrp(g)[i], g+1, mem(256*i+64*g, "DI"))
 		}
-	}
-	p("ADDQ $16, CX")
-	p("ADDQ $1024, DI")
-	p("DECQ AX")
-	p("JNZ %s", l)
+	}, func() {
+		p("ADDQ $16, CX")
+		p("ADDQ $1024, DI")
+	})
 	zeroZMM()
 	p("RET\n")
 
@@ -233,7 +216,7 @@ func finishMask512(cnt, nb string) {
 func macBlock512(msg, keys, cnt, nb string) {
 	for g := 0; g < 4; g++ {
 		s := zgrp(g)
-		t := ztmp(g)[0]
+		t := ldTmp[0]
 		o := 64 * g
 		p("VPXORD %s, %s, %s", mem(o, msg), s[3], t)
 		p("VPXORD %s, %s, %s", mem(o+768, msg), s[0], s[3])
@@ -251,28 +234,126 @@ func macBlock512(msg, keys, cnt, nb string) {
 	}
 }
 
+// Low-depth rounds. A round of the cipher on 16 lanes is latency-bound: the
+// kernels' first form (L computed as e ^ rol2(x ^ rol16 e), e = x ^ rol24 x)
+// takes five shuffle-port operations but chains nine cycles of them after
+// the S-box, about 22 cycles a round on Zen 5 (ubench). The low-depth form
+// carries the S-box input T from round to round and computes L from four
+// rotations in parallel: with Q = X_i ^ X_{i+2} ^ X_{i+3} ^ rk_{i+1},
+//
+//	T_{i+1} = Q ^ L(S(T_i)),  X_{i+4} = X_i ^ T_{i+1} ^ Q,
+//
+// twelve operations of which six need the shuffle ports, and only two
+// levels of logic after the rotations (about 14 cycles a round). Round i
+// reads the next round's key; the last round of a cipher, which has none,
+// only updates X_35.
+
+// ldT is the S-box input register of group g in the loops (Z16..Z19);
+// ldTmp the four temporaries, shared by the groups (register renaming
+// keeps them apart).
+func ldT(g int) string { return z(16 + g) }
+
+var ldTmp = [4]string{"Z20", "Z21", "Z22", "Z23"}
+
+// ldInit sets t to the S-box input of round 0 of state s under round key
+// rk0 (a register or a memory operand; a broadcast 32-bit operand when
+// bcst).
+func ldInit(s grp, t, rk0 string, bcst bool) {
+	op := "VPTERNLOGD"
+	if bcst {
+		op += ".BCST"
+	}
+	p("VPXORD %s, %s, %s", s[1], s[2], t)
+	p("%s $0x96, %s, %s, %s", op, rk0, s[3], t)
+}
+
+// ldRound emits round i of state s (S-box input in t) in the low-depth
+// form. next is the next round's key (as in ldInit), or "" for the last
+// round; corr, when not "", a broadcast 32-bit constant XORed into the new
+// word (the offset correction of the fused kernel).
+func ldRound(s grp, t string, i int, next string, bcst bool, corr string, tmp [4]string) {
+	a, c, d := s[i%4], s[(i+2)%4], s[(i+3)%4]
+	q, r1, r2, r3 := tmp[0], tmp[1], tmp[2], tmp[3]
+	if next != "" {
+		op := "VPTERNLOGD"
+		if bcst {
+			op += ".BCST"
+		}
+		p("VPXORD %s, %s, %s", c, d, q)
+		p("%s $0x96, %s, %s, %s", op, next, a, q)
+	}
+	sbox512(t)
+	p("VPROLD $2, %s, %s", t, r1)
+	p("VPROLD $10, %s, %s", t, r2)
+	if next == "" {
+		if corr != "" {
+			panic("correction in the last round")
+		}
+		p("VPTERNLOGD $0x96, %s, %s, %s", r1, t, a)
+	} else {
+		p("VPTERNLOGD $0x96, %s, %s, %s", q, t, r1)
+	}
+	p("VPROLD $18, %s, %s", t, r3)
+	p("VPROLD $24, %s, %s", t, t)
+	p("VPTERNLOGD $0x96, %s, %s, %s", r2, r3, t)
+	switch {
+	case next == "":
+		p("VPXORD %s, %s, %s", t, a, a)
+		return
+	case corr != "":
+		p("VPTERNLOGD.BCST $0x96, %s, %s, %s", corr, r1, t)
+	default:
+		p("VPXORD %s, %s, %s", r1, t, t)
+	}
+	p("VPTERNLOGD $0x96, %s, %s, %s", q, t, a)
+}
+
+// ldLoop emits the 32 rounds as seven iterations of a loop of four rounds
+// and a last iteration whose fourth round ends the cipher. round(i, last)
+// emits round i (0..3) of an iteration for every group; step advances the
+// pointers from one iteration to the next.
+func ldLoop(round func(i int, last bool), step func()) {
+	p("MOVQ $7, AX")
+	l := newLabel("ld512_")
+	label(l)
+	for i := 0; i < 4; i++ {
+		round(i, false)
+	}
+	step()
+	p("DECQ AX")
+	p("JNZ %s", l)
+	for i := 0; i < 4; i++ {
+		round(i, i == 3)
+	}
+}
+
 // encLoop512 runs the 32 rounds on the four groups with round keys at rk
 // (per lane, Keys layout, or a broadcast schedule when bcst); rk advances.
 func encLoop512(rk string, bcst bool) {
-	p("MOVQ $8, AX")
-	l := newLabel("enc512_")
-	label(l)
-	for i := 0; i < 4; i++ {
-		for g := 0; g < 4; g++ {
-			if bcst {
-				encRound512(zgrp(g), i, mem(4*i, rk), true, ztmp(g))
-			} else {
-				encRound512(zgrp(g), i, mem(256*i+64*g, rk), false, ztmp(g))
-			}
+	key := func(i, g int) string {
+		if bcst {
+			return mem(4*i, rk)
 		}
+		return mem(256*i+64*g, rk)
 	}
-	if bcst {
-		p("ADDQ $16, %s", rk)
-	} else {
-		p("ADDQ $1024, %s", rk)
+	for g := 0; g < 4; g++ {
+		ldInit(zgrp(g), ldT(g), key(0, g), bcst)
 	}
-	p("DECQ AX")
-	p("JNZ %s", l)
+	ldLoop(func(i int, last bool) {
+		for g := 0; g < 4; g++ {
+			next := ""
+			if !last {
+				next = key(i+1, g)
+			}
+			ldRound(zgrp(g), ldT(g), i, next, bcst, "", ldTmp)
+		}
+	}, func() {
+		if bcst {
+			p("ADDQ $16, %s", rk)
+		} else {
+			p("ADDQ $1024, %s", rk)
+		}
+	})
 }
 
 // ---------------------------------------------------------------------------
@@ -296,19 +377,18 @@ func encLoop512(rk string, bcst bool) {
 // The encryption chains under K' keep X'_j = X_j ^ eps_j with
 // eps_{i+1}^eps_{i+2}^eps_{i+3} = delta_{i+4}, so that the round input
 // X'_{i+1}^X'_{i+2}^X'_{i+3}^K'_{i+4} is the true one; the correction
-// eps_i ^ eps_{i+4} of the new word is injected for free into the L
-// transform (the XOR before the rotation by 2 becomes a ternary XOR with
-// cinj_i = ror2(eps_i ^ eps_{i+4})). The round keys stored for later MAC
-// blocks are the K' words; the same offsets apply.
+// corr_i = eps_i ^ eps_{i+4} of the new word is injected for free into the
+// low-depth round (the XOR that ends T_{i+1} becomes a ternary XOR). The
+// round keys stored for later MAC blocks are the K' words; the same offsets
+// apply. In lockstep the key schedule runs a round ahead of the cipher,
+// whose round i needs K'_{i+5}.
 
 var (
 	fDelta [36]uint32 // delta_j
 	fEps   [36]uint32 // eps_j
 	fGamma [32]uint32 // gamma_i
-	fCinj  [32]uint32 // cinj_i
+	fCorr  [32]uint32 // corr_i
 )
-
-func ror32(x uint32, n int) uint32 { return x>>n | x<<(32-n) }
 
 // deriveOffsets computes the offset constants from CK and checks them.
 func deriveOffsets(ck []uint32) {
@@ -322,10 +402,13 @@ func deriveOffsets(ck []uint32) {
 	for i := 0; i < 32; i++ {
 		e[i+3] = d[i+4] ^ e[i+1] ^ e[i+2]
 	}
-	e[35] = e[31] // cinj_31 = 0
+	e[35] = e[31] // corr_31 = 0: the last round has no correction
 	for i := 0; i < 32; i++ {
 		fGamma[i] = d[i] ^ d[i+4]
-		fCinj[i] = ror32(e[i]^e[i+4], 2)
+		fCorr[i] = e[i] ^ e[i+4]
+		if i == 31 && fCorr[i] != 0 {
+			panic("corr_31")
+		}
 		if d[i+1]^d[i+2]^d[i+3] != ck[i] || e[i+1]^e[i+2]^e[i+3] != d[i+4] {
 			panic("offset constants")
 		}
@@ -340,52 +423,44 @@ const (
 	scrKey   = 36 * 256
 	scrSize  = scrKey + 1024
 	tabGamma = 0   // offsets in sm4fused<>: gamma_i
-	tabCinj  = 128 // cinj_i
+	tabCorr  = 128 // corr_i
 )
 
 // Lockstep register plan: Z0..Z15 the encryption states of the four groups,
-// Z16..Z19 the J words of the four key schedules, Z20..Z27 two sets of
-// temporaries, Z28..Z31 constants.
+// Z16..Z19 the J words of the four key schedules, Z20..Z23 the S-box inputs
+// T of the four cipher chains, Z24..Z28 temporaries, Z30, Z31 constants.
 func lsJ(g int) string { return z(16 + g) }
 
-func lsTmp(g int) [4]string {
-	b := 20 + 4*(g%2)
-	return [4]string{z(b), z(b + 1), z(b + 2), z(b + 3)}
-}
+func lsT(g int) string { return z(20 + g) }
+
+// lsKeyTmp are the key round's temporaries (the third returns the round
+// key); lsEncTmp the cipher round's, whose first is free during the key
+// round.
+var (
+	lsKeyTmp = [4]string{"Z24", "Z25", "Z26", "Z27"}
+	lsEncTmp = [4]string{"Z28", "Z24", "Z25", "Z27"}
+)
 
 // keyRoundK emits key-schedule round i (0..3 within a loop iteration) of
 // group g with the K' words in memory at R10 (slot i at 256*i): it leaves
 // K'_{i+4} in the returned register and stores it to slot i+4.
 func keyRoundK(g, i int) string {
-	t := lsTmp(g)
-	tt, u, v := t[0], t[1], t[2]
+	p0, tt, u, v := lsKeyTmp[0], lsKeyTmp[1], lsKeyTmp[2], lsKeyTmp[3]
 	j := lsJ(g)
+	// Low-depth: J_{i+1} = (J_i ^ K'_{i+1} ^ K'_i) ^ gamma_i ^ L'(S(J_i))
+	// and K'_{i+4} = J_{i+1} ^ J_i ^ K'_{i+1}, three operations deep after
+	// the S-box instead of five.
+	p("VPXORD %s, %s, %s", mem(256*(i+1)+64*g, "R10"), j, p0)
 	p("VGF2P8AFFINEQB $%#02x, %s, %s, %s", gfPreC, zPre, j, tt)
+	p("VPXORD %s, %s, %s", mem(256*i+64*g, "R10"), p0, j)
 	p("VGF2P8AFFINEINVQB $%#02x, %s, %s, %s", gfPostC, zPost, tt, tt)
 	p("VPROLD $13, %s, %s", tt, u)
 	p("VPROLD $23, %s, %s", tt, v)
-	p("VPTERNLOGD $0x96, %s, %s, %s", mem(256*i+64*g, "R10"), tt, u)
-	p("VPTERNLOGD.BCST $0x96, %s, %s, %s", mem(tabGamma+4*i, "CX"), v, u)
+	p("VPTERNLOGD.BCST $0x96, %s, %s, %s", mem(tabGamma+4*i, "CX"), tt, j)
+	p("VPTERNLOGD $0x96, %s, %s, %s", u, v, j)
+	p("VPXORD %s, %s, %s", p0, j, u)
 	p("VMOVDQA64 %s, %s", u, mem(256*(i+4)+64*g, "R10"))
-	p("VPTERNLOGD $0x96, %s, %s, %s", mem(256*(i+1)+64*g, "R10"), u, j)
 	return u
-}
-
-// encRoundK emits cipher round i of group state s under the K' round key rk
-// (register or memory operand), with the offset correction cinj_i from
-// (CX); t are three temporaries.
-func encRoundK(s grp, i int, rk string, t [3]string) {
-	a, b, c, d := s[i%4], s[(i+1)%4], s[(i+2)%4], s[(i+3)%4]
-	tt, u, v := t[0], t[1], t[2]
-	p("VPXORD %s, %s, %s", b, c, tt)
-	p("VPTERNLOGD $0x96, %s, %s, %s", rk, d, tt)
-	sbox512(tt)
-	p("VPSHUFB %s, %s, %s", zRol24, tt, u)
-	p("VPXORD %s, %s, %s", tt, u, u)
-	p("VPSHUFB %s, %s, %s", zRol16, u, v)
-	p("VPTERNLOGD.BCST $0x96, %s, %s, %s", mem(tabCinj+4*i, "CX"), tt, v)
-	p("VPROLD $2, %s, %s", v, v)
-	p("VPTERNLOGD $0x96, %s, %s, %s", u, v, a)
 }
 
 // xorConst emits r ^= c (a 32-bit constant of sm4fused<> at off) unless c
@@ -424,13 +499,12 @@ func epsOut(s grp) {
 // zgrp(g)[3-j]) and the K' words in the scratch.
 func lockstepK(keyBase string, keyOff int, encBase string, encOff int) {
 	for g := 0; g < 4; g++ {
+		t := [4]string{"Z24", "Z25", "Z26", "Z27"}
 		for j := 0; j < 4; j++ {
-			r := lsTmp(g)[j]
-			p("VMOVDQU32 %s, %s", mem(keyOff+256*j+64*g, keyBase), r)
-			p("VPXORD.BCST sm4fused<>+%d(SB), %s, %s", tabFK+4*j, r, r)
-			p("VMOVDQA64 %s, %s", r, mem(scrK+256*j+64*g, "R13"))
+			p("VMOVDQU32 %s, %s", mem(keyOff+256*j+64*g, keyBase), t[j])
+			p("VPXORD.BCST sm4fused<>+%d(SB), %s, %s", tabFK+4*j, t[j], t[j])
+			p("VMOVDQA64 %s, %s", t[j], mem(scrK+256*j+64*g, "R13"))
 		}
-		t := lsTmp(g)
 		p("VPTERNLOGD $0x96, %s, %s, %s", t[1], t[2], t[3])
 		p("VMOVDQA64 %s, %s", t[3], lsJ(g))
 		if encBase != "" {
@@ -440,20 +514,23 @@ func lockstepK(keyBase string, keyOff int, encBase string, encOff int) {
 	}
 	p("LEAQ sm4fused<>(SB), CX")
 	p("LEAQ %d(R13), R10", scrK)
-	p("MOVQ $8, AX")
-	l := newLabel("lockk512_")
-	label(l)
-	for i := 0; i < 4; i++ {
-		for g := 0; g < 4; g++ {
-			rk := keyRoundK(g, i)
-			t := lsTmp(g)
-			encRoundK(zgrp(g), i, rk, [3]string{t[0], t[2], t[3]})
-		}
+	comment("Key-schedule round 0; cipher round i runs with key round i+1.")
+	for g := 0; g < 4; g++ {
+		ldInit(zgrp(g), lsT(g), keyRoundK(g, 0), false)
 	}
-	p("ADDQ $16, CX")
-	p("ADDQ $1024, R10")
-	p("DECQ AX")
-	p("JNZ %s", l)
+	ldLoop(func(i int, last bool) {
+		for g := 0; g < 4; g++ {
+			next, corr := "", ""
+			if !last {
+				next = keyRoundK(g, i+1)
+				corr = mem(tabCorr+4*i, "CX")
+			}
+			ldRound(zgrp(g), lsT(g), i, next, false, corr, lsEncTmp)
+		}
+	}, func() {
+		p("ADDQ $16, CX")
+		p("ADDQ $1024, R10")
+	})
 	for g := 0; g < 4; g++ {
 		epsOut(zgrp(g))
 	}
@@ -472,21 +549,28 @@ func encLoopK(wipe bool) {
 	}
 	p("LEAQ sm4fused<>(SB), CX")
 	p("LEAQ %d(R13), R10", scrK)
-	p("MOVQ $8, AX")
-	l := newLabel("enck512_")
-	label(l)
-	for i := 0; i < 4; i++ {
-		for g := 0; g < 4; g++ {
-			encRoundK(zgrp(g), i, mem(256*(i+4)+64*g, "R10"), [3]string{z(20 + 3*(g%2)), z(21 + 3*(g%2)), z(22 + 3*(g%2))})
-			if wipe {
-				p("VMOVDQA64 Z26, %s", mem(256*(i+4)+64*g, "R10"))
-			}
+	slot := func(i, g int) string { return mem(256*(i+4)+64*g, "R10") }
+	for g := 0; g < 4; g++ {
+		ldInit(zgrp(g), ldT(g), slot(0, g), false)
+		if wipe {
+			p("VMOVDQA64 Z26, %s", slot(0, g))
 		}
 	}
-	p("ADDQ $16, CX")
-	p("ADDQ $1024, R10")
-	p("DECQ AX")
-	p("JNZ %s", l)
+	ldLoop(func(i int, last bool) {
+		for g := 0; g < 4; g++ {
+			if last {
+				ldRound(zgrp(g), ldT(g), i, "", false, "", ldTmp)
+				continue
+			}
+			ldRound(zgrp(g), ldT(g), i, slot(i+1, g), false, mem(tabCorr+4*i, "CX"), ldTmp)
+			if wipe {
+				p("VMOVDQA64 Z26, %s", slot(i+1, g))
+			}
+		}
+	}, func() {
+		p("ADDQ $16, CX")
+		p("ADDQ $1024, R10")
+	})
 	for g := 0; g < 4; g++ {
 		epsOut(zgrp(g))
 	}
@@ -495,7 +579,7 @@ func encLoopK(wipe bool) {
 func emitFusedData(fk []uint32) {
 	var b []uint32
 	b = append(b, fGamma[:]...)
-	b = append(b, fCinj[:]...)
+	b = append(b, fCorr[:]...)
 	for j := 0; j < 4; j++ {
 		b = append(b, fk[j]^fDelta[j])
 	}

@@ -90,6 +90,29 @@ func memLockstep(g, i int) {
 	encRound(i, a, bb, r[i%2], r[(i+1)%2], "Z24", "Z26", "", "Z25", true)
 }
 
+// fastRound: round i of group g with the S-box input carried from round to
+// round (T in Z16+g) and L computed as four parallel rotations: Q =
+// X_{i+2}^X_{i+3}^X_i^rk_{i+1}, T' = Q ^ L(S(T)), X_{i+4} = X_i ^ T' ^ Q.
+func fastRound(g, i int) {
+	s := [4]string{z(4 * g), z(4*g + 1), z(4*g + 2), z(4*g + 3)}
+	a, c, d := s[i%4], s[(i+2)%4], s[(i+3)%4]
+	t := z(16 + g)
+	b0 := 20 + 4*(g%2)
+	q, r1, r2, r3 := z(b0), z(b0+1), z(b0+2), z(b0+3)
+	p("VPXORD %s, %s, %s", c, d, q)
+	p("VPTERNLOGD $0x96, %d(SI), %s, %s", row*(i+4)+64*g, a, q)
+	p("VGF2P8AFFINEQB $0x00, Z31, %s, %s", t, t)
+	p("VGF2P8AFFINEINVQB $0x00, Z30, %s, %s", t, t)
+	p("VPROLD $2, %s, %s", t, r1)
+	p("VPROLD $10, %s, %s", t, r2)
+	p("VPTERNLOGD $0x96, %s, %s, %s", q, t, r1)
+	p("VPROLD $18, %s, %s", t, r3)
+	p("VPROLD $24, %s, %s", t, t)
+	p("VPTERNLOGD $0x96, %s, %s, %s", r2, r3, t)
+	p("VPXORD %s, %s, %s", r1, t, t)
+	p("VPTERNLOGD $0x96, %s, %s, %s", q, t, a)
+}
+
 // row is the stride between the rows (state slots, round keys) of the
 // loop being written: 64 bytes per group, so that no two groups share an
 // address.
@@ -99,7 +122,8 @@ func loop(k, groups int, round func(g, i int), doc string) {
 	row = 64 * groups
 	fmt.Fprintf(&b, "\n// func loop%d(n int): %s\nTEXT ·loop%d(SB), NOSPLIT, $0-8\n", k, doc, k)
 	p("MOVQ n+0(FP), AX")
-	p("LEAQ ·ubuf(SB), DI")
+	p("LEAQ ·ubuf+63(SB), DI")
+	p("ANDQ $-64, DI") // VMOVDQA64 needs 64-byte alignment
 	p("LEAQ 4096(DI), SI")
 	p("LEAQ 8192(DI), CX")
 	fmt.Fprintf(&b, "loop%d_l:\n", k)
@@ -122,7 +146,10 @@ func main() {
 	loop(18, 8, memRound, "likewise, 8 groups")
 	loop(19, 4, regLockstep, "the kernels' lockstep key-schedule and cipher rounds, 4 groups")
 	loop(20, 8, memLockstep, "likewise with two state words in memory, 8 groups")
-	b.WriteString("\n// ubuf holds the state words in memory (at 0), the round keys (at 4096) and\n// the round offsets (at 8192) of loops 15-20.\nGLOBL ·ubuf(SB), NOPTR, $12288\n")
+	loop(21, 4, fastRound, "the low-depth round, 4 groups")
+	loop(22, 1, fastRound, "the low-depth round, 1 group")
+	loop(23, 2, fastRound, "the low-depth round, 2 groups")
+	b.WriteString("\n// ubuf holds the state words in memory (at 0), the round keys (at 4096) and\n// the round offsets (at 8192) of loops 15-20.\nGLOBL ·ubuf(SB), NOPTR, $12352\n")
 	if err := os.WriteFile("ubench_rounds_amd64.s", b.Bytes(), 0o644); err != nil {
 		panic(err)
 	}
