@@ -656,10 +656,9 @@ const (
 	offMsg    = offY + 1024
 	offCap    = offMsg + 4*1024
 	scratchSz = offCap + 1024
-	// sched, k and y are wiped; cap (the CBC states) separately. msg
-	// holds only the caller's message blocks in IP form (first chain, then
-	// the second one): no key material.
-	wipeEnd = offMsg
+	// The whole scratch is wiped at the end: sched, k, y and cap (the CBC
+	// states) hold key material; msg only the caller's message blocks in
+	// IP form, wiped too, so that the call leaves nothing of its own.
 )
 
 func ent(sched, e, j int) string { return fmt.Sprintf("%d(R12)", sched+e*entry+64*j) }
@@ -867,15 +866,12 @@ func emitFused() {
 	comment("Wipe the key material in the scratch and the registers.")
 	p("VPXORQ Z31, Z31, Z31")
 	p("MOVQ R12, AX")
-	p("MOVQ $%d, CX", wipeEnd/64)
+	p("MOVQ $%d, CX", scratchSz/64)
 	label("wipe")
 	p("VMOVDQU64 Z31, (AX)")
 	p("ADDQ $64, AX")
 	p("DECQ CX")
 	p("JNZ wipe")
-	for j := 0; j < 16; j++ {
-		p("VMOVDQU64 Z31, %d(R12)", offCap+64*j)
-	}
 	zeroAll()
 	p("RET")
 	buf.WriteString("\n")
