@@ -61,6 +61,15 @@ func expandKeys512(dst *Keys, keys *Blocks, mask uint64)
 //go:noescape
 func encrypt512(dst *Blocks, k *Keys, src *Blocks, mask uint64)
 
+// expandKeys512x2 and encrypt512x2 run two batches at once, eight groups of
+// 16 lanes; the first batch is full, the second has the lanes in mask1.
+//
+//go:noescape
+func expandKeys512x2(dst0, dst1 *Keys, keys0, keys1 *Blocks, mask1 uint64)
+
+//go:noescape
+func encrypt512x2(dst0, dst1 *Blocks, k0, k1 *Keys, src0, src1 *Blocks, mask1 uint64)
+
 //go:noescape
 func cbcmac512(dst *Blocks, k *Keys, msg *[MaxMACBlocks]Blocks, nblocks *[MaxLanes]uint8, mask uint64, nb int)
 
@@ -131,6 +140,28 @@ func encryptAVX512(dst *Blocks, k *Keys, src *Blocks, n int) {
 	raceRead(src)
 	raceWrite(dst)
 	encrypt512(dst, k, src, laneMask(n))
+}
+
+// expandKeysAVX512x2 expands all of keys0 and lanes 0..n-1 of keys1, n in
+// 1..MaxLanes.
+func expandKeysAVX512x2(dst0, dst1 *Keys, keys0, keys1 *Blocks, n int) {
+	raceRead(keys0)
+	raceRead(keys1)
+	raceWrite(dst0)
+	raceWrite(dst1)
+	expandKeys512x2(dst0, dst1, keys0, keys1, laneMask(n))
+}
+
+// encryptAVX512x2 encrypts all of src0 and lanes 0..n-1 of src1, n in
+// 1..MaxLanes.
+func encryptAVX512x2(dst0, dst1 *Blocks, k0, k1 *Keys, src0, src1 *Blocks, n int) {
+	raceRead(k0)
+	raceRead(k1)
+	raceRead(src0)
+	raceRead(src1)
+	raceWrite(dst0)
+	raceWrite(dst1)
+	encrypt512x2(dst0, dst1, k0, k1, src0, src1, laneMask(n))
 }
 
 func cbcmacAVX512(dst *Blocks, k *Keys, msg *[MaxMACBlocks]Blocks, nblocks *[MaxLanes]uint8, n int) {

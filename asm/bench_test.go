@@ -59,6 +59,50 @@ func BenchmarkEncrypt(b *testing.B) {
 	})
 }
 
+// manyBatches is the number of batches of the Many benchmarks.
+const manyBatches = 4
+
+// BenchmarkExpandKeysMany: key schedules of four full batches in one call
+// (two at a time on the AVX-512 path).
+func BenchmarkExpandKeysMany(b *testing.B) {
+	benchImpls(b, func(b *testing.B) {
+		r := newRand(b)
+		keys := make([]Blocks, manyBatches)
+		for i := range keys {
+			randBlocks(r, &keys[i])
+		}
+		k := make([]Keys, manyBatches)
+		b.ReportAllocs()
+		b.SetBytes(16 * MaxLanes * manyBatches)
+		for b.Loop() {
+			ExpandKeysMany(k, keys, MaxLanes*manyBatches)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*MaxLanes*manyBatches), "ns/key")
+	})
+}
+
+// BenchmarkEncryptMany: one block per lane of four full batches in one
+// call.
+func BenchmarkEncryptMany(b *testing.B) {
+	benchImpls(b, func(b *testing.B) {
+		r := newRand(b)
+		keys := make([]Blocks, manyBatches)
+		x := make([]Blocks, manyBatches)
+		for i := range keys {
+			randBlocks(r, &keys[i])
+			randBlocks(r, &x[i])
+		}
+		k := make([]Keys, manyBatches)
+		ExpandKeysMany(k, keys, MaxLanes*manyBatches)
+		b.ReportAllocs()
+		b.SetBytes(16 * MaxLanes * manyBatches)
+		for b.Loop() {
+			EncryptMany(x, k, x, MaxLanes*manyBatches)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*MaxLanes*manyBatches), "ns/block")
+	})
+}
+
 func BenchmarkCBCMAC(b *testing.B) {
 	benchImpls(b, func(b *testing.B) {
 		r := newRand(b)

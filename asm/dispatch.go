@@ -174,6 +174,57 @@ func Encrypt(dst *Blocks, k *Keys, src *Blocks, n int) {
 	}
 }
 
+// checkMany panics unless n is in 0..MaxLanes*batches.
+func checkMany(n, batches int) {
+	if n < 0 || n > MaxLanes*batches {
+		panic("asm: lane count out of range")
+	}
+}
+
+// ExpandKeysMany expands the keys of n lanes held in consecutive batches:
+// lane i is lane i%MaxLanes of keys[i/MaxLanes] and its schedule goes to
+// dst[i/MaxLanes], as ExpandKeys would put it. Lanes >= n are not written.
+// n must be in 0..MaxLanes*min(len(dst), len(keys)); any other value
+// panics. The AVX-512 path runs two batches at a time, eight groups of 16
+// lanes in flight, which hides the round latency that four groups cannot:
+// a schedule costs about two thirds of what ExpandKeys's does.
+func ExpandKeysMany(dst []Keys, keys []Blocks, n int) {
+	checkMany(n, min(len(dst), len(keys)))
+	for b := 0; n > 0; {
+		if impl == implAVX512 && n > MaxLanes {
+			m := min(n-MaxLanes, MaxLanes)
+			expandKeysAVX512x2(&dst[b], &dst[b+1], &keys[b], &keys[b+1], m)
+			b, n = b+2, n-MaxLanes-m
+			continue
+		}
+		m := min(n, MaxLanes)
+		ExpandKeys(&dst[b], &keys[b], m)
+		b, n = b+1, n-m
+	}
+}
+
+// EncryptMany encrypts one block per lane for n lanes held in consecutive
+// batches: lane i is lane i%MaxLanes of src[i/MaxLanes], under its schedule
+// in k[i/MaxLanes], and its output goes to dst[i/MaxLanes], as Encrypt
+// would put it. dst may alias src (batch for batch). Lanes >= n are not
+// written. n must be in 0..MaxLanes*min(len(dst), len(k), len(src)); any
+// other value panics. The AVX-512 path runs two batches at a time, as
+// ExpandKeysMany does.
+func EncryptMany(dst []Blocks, k []Keys, src []Blocks, n int) {
+	checkMany(n, min(len(dst), len(k), len(src)))
+	for b := 0; n > 0; {
+		if impl == implAVX512 && n > MaxLanes {
+			m := min(n-MaxLanes, MaxLanes)
+			encryptAVX512x2(&dst[b], &dst[b+1], &k[b], &k[b+1], &src[b], &src[b+1], m)
+			b, n = b+2, n-MaxLanes-m
+			continue
+		}
+		m := min(n, MaxLanes)
+		Encrypt(&dst[b], &k[b], &src[b], m)
+		b, n = b+1, n-m
+	}
+}
+
 // CBCMAC computes, for each lane i < n, the SM4 CBC-MAC (zero IV) of the
 // nblocks[i] blocks msg[0] .. msg[nblocks[i]-1] of that lane under its
 // schedule in k, and stores the last CBC block in dst (a lane with no block

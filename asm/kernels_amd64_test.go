@@ -338,16 +338,17 @@ func kGHz() float64 {
 	return best
 }
 
-// BenchmarkKernel measures every kernel and S-box flavour on 64 lanes and
-// reports ns and estimated core cycles per lane (per key schedule, block, or
-// verify). Fused shapes: tac = Shared parent, no session key, 2 MAC blocks;
-// session = the same plus a session key.
+// BenchmarkKernel measures every kernel and S-box flavour on 64 lanes (128
+// for the two-batch kernels, x2) and reports ns and estimated core cycles
+// per lane (per key schedule, block, or verify). Fused shapes: tac = Shared
+// parent, no session key, 2 MAC blocks; session = the same plus a session
+// key.
 func BenchmarkKernel(b *testing.B) {
 	for _, ks := range kernelSets() {
 		if !ks.ok {
 			continue
 		}
-		run := func(name, unit string, fn func()) {
+		run := func(name, unit string, lanes int, fn func()) {
 			b.Run("impl="+ks.name+"/op="+name, func(b *testing.B) {
 				if ks.mode >= 0 {
 					old := avx2Mode
@@ -367,8 +368,8 @@ func BenchmarkKernel(b *testing.B) {
 					}
 					best = min(best, time.Since(t))
 				}
-				ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N*kBatch*MaxLanes)
-				bestNs := float64(best.Nanoseconds()) / float64(kBatch*MaxLanes)
+				ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N*kBatch*lanes)
+				bestNs := float64(best.Nanoseconds()) / float64(kBatch*lanes)
 				b.ReportMetric(ns, "ns/"+unit)
 				b.ReportMetric(ns*ghz, "cycles/"+unit)
 				b.ReportMetric(bestNs, "best-ns/"+unit)
@@ -381,14 +382,25 @@ func BenchmarkKernel(b *testing.B) {
 		kRandBlocks(r, &x)
 		var k Keys
 		refExpandKeys(&k, &keys, MaxLanes)
-		run("expand", "key", func() { ks.expand(&k, &keys, MaxLanes) })
-		run("encrypt", "block", func() { ks.enc(&x, &k, &x, MaxLanes) })
+		run("expand", "key", MaxLanes, func() { ks.expand(&k, &keys, MaxLanes) })
+		run("encrypt", "block", MaxLanes, func() { ks.enc(&x, &k, &x, MaxLanes) })
+		if ks.name == "avx512gfni" {
+			// The two-batch kernels (ExpandKeysMany, EncryptMany).
+			var keys2, x2 [2]Blocks
+			var k2 [2]Keys
+			keys2[0], keys2[1] = keys, keys
+			x2[0], x2[1] = x, x
+			run("expand-x2", "key", 2*MaxLanes, func() { expandKeysAVX512x2(&k2[0], &k2[1], &keys2[0], &keys2[1], MaxLanes) })
+			run("encrypt-x2", "block", 2*MaxLanes, func() {
+				encryptAVX512x2(&x2[0], &x2[1], &k2[0], &k2[1], &x2[0], &x2[1], MaxLanes)
+			})
+		}
 		var msg [MaxMACBlocks]Blocks
 		var nb [MaxLanes]uint8
 		for i := range nb {
 			nb[i] = 2
 		}
-		run("cbcmac2", "txn", func() { ks.mac(&x, &k, &msg, &nb, MaxLanes) })
+		run("cbcmac2", "txn", MaxLanes, func() { ks.mac(&x, &k, &msg, &nb, MaxLanes) })
 		for _, session := range []bool{false, true} {
 			f := new(Fused)
 			f.N = MaxLanes
@@ -402,10 +414,10 @@ func BenchmarkKernel(b *testing.B) {
 			if session {
 				name = "fused-session"
 			}
-			run(name, "txn", func() { ks.fused(f) })
+			run(name, "txn", MaxLanes, func() { ks.fused(f) })
 			if session {
 				f.NBlocks2 = nb
-				run("fused-session2", "txn", func() { ks.fused(f) })
+				run("fused-session2", "txn", MaxLanes, func() { ks.fused(f) })
 			}
 		}
 	}

@@ -19,3 +19,9 @@ func cbcmacAVX512(*Blocks, *Keys, *[MaxMACBlocks]Blocks, *[MaxLanes]uint8, int) 
 	panic("asm: unreachable")
 }
 func fusedAVX512(*Fused) { panic("asm: unreachable") }
+func expandKeysAVX512x2(*Keys, *Keys, *Blocks, *Blocks, int) {
+	panic("asm: unreachable")
+}
+func encryptAVX512x2(*Blocks, *Blocks, *Keys, *Keys, *Blocks, *Blocks, int) {
+	panic("asm: unreachable")
+}

@@ -38,14 +38,16 @@ func frameSize(t *testing.T, file, name string) int {
 	return n
 }
 
-// TestScratchWiped runs the kernels that keep key material in a large
-// stack scratch (fused512: the round keys, card and session keys of 64
-// lanes; desFused512: the DES schedules) through a probe that paints their
-// frame before the call and reads it back after: every word must be either
+// TestScratchWiped runs the kernels that keep key material in a stack
+// scratch (fused512: the round keys, card and session keys of 64 lanes;
+// desFused512: the DES schedules; expandKeys512x2: the first key words;
+// encrypt512x2: the cipher states) through a probe that paints their frame
+// before the call and reads it back after: every word must be either
 // untouched or zero, on every shape of call (shared parent or not, session
-// key or not, MAC chains of every length, second chain or not), since each
-// shape leaves the kernel by its own path. The outputs are checked against
-// the reference, so that the probe is known to have run the kernel.
+// key or not, MAC chains of every length, second chain or not, partial
+// second batch), since each shape leaves the kernel by its own path. The
+// outputs are checked against the reference, so that the probe is known to
+// have run the kernel.
 func TestScratchWiped(t *testing.T) {
 	// A collection could shrink the stack between the paint and the read;
 	// none runs while the probes do.
@@ -101,7 +103,7 @@ func TestScratchWiped(t *testing.T) {
 						args := [15]uint64{word(&f.Out), sharedArg, parentArg, word(&f.Div), sessArg,
 							word(&f.Msg), word(&f.NBlocks), laneMask(f.N), word(&f.Want), word(&f.Bad),
 							word(&f.Out2), word(&f.Msg2), word(&f.NBlocks2), word(&f.Want2), word(&f.Bad2)}
-						if bad := fused512Probe(&args, n, r.Uint64()|1); bad != 0 {
+						if bad := kernelProbe(probeFused512, &args, n, r.Uint64()|1); bad != 0 {
 							t.Errorf("shared=%v session=%v blocks<=%d second=%v: %d words of the %d-byte frame left written",
 								shared, session, maxBlocks, second, bad, n)
 						}
@@ -144,7 +146,7 @@ func TestScratchWiped(t *testing.T) {
 					args := [15]uint64{word(&f.Out), sharedArg, word(&f.Parent), word(&f.Div), word(&f.D8),
 						word(&f.Msg), word(&f.NBlocks), laneMask(f.N), uint64(desMaxBlocks(&f.NBlocks, f.N)), flags,
 						word(&f.Out2), word(&f.Msg2), word(&f.NBlocks2), uint64(nb2)}
-					if bad := desFused512Probe(&args, n, r.Uint64()|1); bad != 0 {
+					if bad := kernelProbe(probeDESFused512, &args, n, r.Uint64()|1); bad != 0 {
 						t.Errorf("shared=%v session=%v: %d words of the %d-byte frame left written", shared, session, bad, n)
 					}
 					checkDESOut(t, f, &key, false)
@@ -153,5 +155,45 @@ func TestScratchWiped(t *testing.T) {
 			}
 		}
 		t.Logf("%d shapes, frame %d bytes", shapes, n)
+	})
+	t.Run("x2", func(t *testing.T) {
+		if !hasAVX512GFNI {
+			t.Skip("CPU lacks AVX-512 with GFNI")
+		}
+		ne := frameSize(t, "sm4_amd64.s", "expandKeys512x2")
+		nc := frameSize(t, "sm4_amd64.s", "encrypt512x2")
+		for _, m := range []int{1, 17, MaxLanes} {
+			type x2 struct {
+				keys, src, out [2]Blocks
+				k              [2]Keys
+			}
+			x := new(x2)
+			scratchSink = append(scratchSink, x)
+			for b := range 2 {
+				kRandBlocks(r, &x.keys[b])
+				kRandBlocks(r, &x.src[b])
+			}
+			args := [15]uint64{word(&x.k[0]), word(&x.k[1]), word(&x.keys[0]), word(&x.keys[1]), laneMask(m)}
+			if bad := kernelProbe(probeExpand512x2, &args, ne, r.Uint64()|1); bad != 0 {
+				t.Errorf("expandKeys512x2, %d lanes: %d words of the %d-byte frame left written", MaxLanes+m, bad, ne)
+			}
+			args = [15]uint64{word(&x.out[0]), word(&x.out[1]), word(&x.k[0]), word(&x.k[1]),
+				word(&x.src[0]), word(&x.src[1]), laneMask(m)}
+			kCanaryBlocks(&x.out[1])
+			if bad := kernelProbe(probeEncrypt512x2, &args, nc, r.Uint64()|1); bad != 0 {
+				t.Errorf("encrypt512x2, %d lanes: %d words of the %d-byte frame left written", MaxLanes+m, bad, nc)
+			}
+			for b := range 2 {
+				var k Keys
+				var want Blocks
+				refExpandKeys(&k, &x.keys[b], MaxLanes)
+				refEncrypt(&want, &k, &x.src[b], MaxLanes)
+				n := MaxLanes
+				if b == 1 {
+					n = m
+				}
+				kCheckBlocks(t, "encrypt512x2", &x.out[b], &want, n)
+			}
+		}
 	})
 }

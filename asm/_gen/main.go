@@ -33,6 +33,7 @@ func main() {
 	fmt.Fprintf(&buf, "//go:build amd64 && !purego\n\n#include \"textflag.h\"\n\n")
 	emitData()
 	genAVX512()
+	genX2()
 	for _, m := range []sboxMode{modeGFNI, modeAES, modeVAES} {
 		genAVX2(m)
 	}
