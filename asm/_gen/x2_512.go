@@ -24,8 +24,8 @@ import "fmt"
 const x2Frame = 4 * 8 * 64 // four words of eight groups
 
 // x2Regs returns the two state registers of group g (0..7): Z0..Z15; the S-box
-// inputs are Z16..Z23 (x2T), the temporaries Z24..Z29 (two sets, for even and
-// odd groups).
+// inputs are Z16..Z23 (x2T), the temporaries Z24..Z27 (shared by the groups:
+// register renaming keeps them apart).
 func x2Regs(g int) (a, b string) { return z(2 * g), z(2*g + 1) }
 
 // x2Slot is the scratch slot of word j (0..3) of group g.
@@ -39,7 +39,7 @@ func x2T(g int) string { return z(16 + g) }
 // (a memory operand), next the next round's key or constant operand (a
 // broadcast 32-bit one when bcst), "" in the last round; L is the key
 // schedule's L' when key. It leaves X_{i+4} in the returned register, over
-// X_{i+2}, whose only use is in q.
+// X_{i+2}.
 func x2Round(g, i int, old, next string, bcst, key bool) string {
 	ra, rb := x2Regs(g)
 	c, d := ra, rb
@@ -47,17 +47,16 @@ func x2Round(g, i int, old, next string, bcst, key bool) string {
 		c, d = rb, ra
 	}
 	t := x2T(g)
-	q, u, v := "Z24", "Z25", "Z26"
-	if g%2 == 1 {
-		q, u, v = "Z27", "Z28", "Z29"
-	}
+	q, u, v, w := "Z24", "Z25", "Z26", "Z27"
 	if next != "" {
+		// c = P = X_{i+2} ^ X_{i+3} ^ k_{i+1}, q = P ^ X_i; the new
+		// word X_{i+4} = T_{i+1} ^ P then takes one XOR, no move.
 		op := "VPTERNLOGD"
 		if bcst {
 			op += ".BCST"
 		}
+		p("%s $0x96, %s, %s, %s", op, next, d, c)
 		p("VPXORD %s, %s, %s", old, c, q)
-		p("%s $0x96, %s, %s, %s", op, next, d, q)
 	}
 	sbox512(t)
 	if key {
@@ -78,17 +77,16 @@ func x2Round(g, i int, old, next string, bcst, key bool) string {
 		} else {
 			p("VPTERNLOGD $0x96, %s, %s, %s", q, t, u)
 		}
-		p("VPROLD $18, %s, %s", t, c)
+		p("VPROLD $18, %s, %s", t, w)
 		p("VPROLD $24, %s, %s", t, t)
-		p("VPTERNLOGD $0x96, %s, %s, %s", v, c, t)
+		p("VPTERNLOGD $0x96, %s, %s, %s", v, w, t)
 		if next == "" {
 			p("VPXORD %s, %s, %s", u, t, c)
 			return c
 		}
 		p("VPXORD %s, %s, %s", u, t, t)
 	}
-	p("VPTERNLOGD $0x96, %s, %s, %s", old, t, q)
-	p("VMOVDQA64 %s, %s", q, c)
+	p("VPXORD %s, %s, %s", t, c, c)
 	return c
 }
 
