@@ -57,7 +57,7 @@ func memRound(g, i int) {
 	r := [2]string{z(2 * g), z(2*g + 1)}
 	a := fmt.Sprintf("%d(DI)", row*(i%4)+64*g)
 	bb := fmt.Sprintf("%d(DI)", row*((i+1)%4)+64*g)
-	t := 20 + 2*(g%2)
+	t := 24 + 2*(g%2)
 	encRound(i, a, bb, r[i%2], r[(i+1)%2], z(t), z(t+1), "", fmt.Sprintf("%d(SI)", row*(i+4)+64*g), true)
 }
 
@@ -149,6 +149,7 @@ func main() {
 	loop(21, 4, fastRound, "the low-depth round, 4 groups")
 	loop(22, 1, fastRound, "the low-depth round, 1 group")
 	loop(23, 2, fastRound, "the low-depth round, 2 groups")
+	loop(24, 12, memRound, "the first round with two state words in memory, 12 groups")
 	b.WriteString("\n// ubuf holds the state words in memory (at 0), the round keys (at 4096) and\n// the round offsets (at 8192) of loops 15-20.\nGLOBL ·ubuf(SB), NOPTR, $12352\n")
 	if err := os.WriteFile("ubench_rounds_amd64.s", b.Bytes(), 0o644); err != nil {
 		panic(err)

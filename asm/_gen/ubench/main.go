@@ -104,6 +104,9 @@ func loop22(n int)
 //go:noescape
 func loop23(n int)
 
+//go:noescape
+func loop24(n int)
+
 var loops = []struct {
 	name string
 	fn   func(int)
@@ -133,6 +136,7 @@ var loops = []struct {
 	{"low-depth round, 4 groups", loop21, 192},
 	{"low-depth round, 1 group", loop22, 48},
 	{"low-depth round, 2 groups", loop23, 96},
+	{"memory round, 12 groups", loop24, 480},
 }
 
 var sink uint64
