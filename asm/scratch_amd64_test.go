@@ -54,8 +54,8 @@ func TestScratchWiped(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	r := kRand(t)
 	t.Run("fused512", func(t *testing.T) {
-		if !hasAVX512GFNI {
-			t.Skip("CPU lacks AVX-512 with GFNI")
+		if !hasAVX512GFNI || !available(implAVX512) {
+			t.Skip("CPU lacks AVX-512 with GFNI, or SSCARD_ASM rules it out")
 		}
 		n := frameSize(t, "sm4_amd64.s", "fused512")
 		shapes := 0
@@ -117,8 +117,8 @@ func TestScratchWiped(t *testing.T) {
 		t.Logf("%d shapes, frame %d bytes", shapes, n)
 	})
 	t.Run("desFused512", func(t *testing.T) {
-		if !hasDESAVX512 {
-			t.Skip("CPU lacks the AVX-512 DES kernel's features")
+		if !hasDESAVX512 || !available(implAVX512) {
+			t.Skip("CPU lacks the AVX-512 DES kernel's features, or SSCARD_ASM rules them out")
 		}
 		n := frameSize(t, "des_amd64.s", "desFused512")
 		shapes := 0
@@ -157,8 +157,8 @@ func TestScratchWiped(t *testing.T) {
 		t.Logf("%d shapes, frame %d bytes", shapes, n)
 	})
 	t.Run("x2", func(t *testing.T) {
-		if !hasAVX512GFNI {
-			t.Skip("CPU lacks AVX-512 with GFNI")
+		if !hasAVX512GFNI || !available(implAVX512) {
+			t.Skip("CPU lacks AVX-512 with GFNI, or SSCARD_ASM rules it out")
 		}
 		ne := frameSize(t, "sm4_amd64.s", "expandKeys512x2")
 		nc := frameSize(t, "sm4_amd64.s", "encrypt512x2")

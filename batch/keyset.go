@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/sscard/sscard/diversify"
+	"github.com/sscard/sscard/internal/strictjson"
 	"github.com/sscard/sscard/mac"
 )
 
@@ -80,6 +81,13 @@ type keySetJSON struct {
 // material. The caller should wipe data afterwards; the result holds the
 // keys and should be wiped with Wipe when no longer needed.
 func ParseKeySet(data []byte) (*KeySet, error) {
+	// Exact, unrepeated, known names first: encoding/json would take
+	// "KCV" for "kcv", let a repeated field override, and skip a
+	// misspelt "kvc", leaving the key unchecked.
+	serr := checkKeySetNames(data)
+	if serr != nil && !errors.Is(serr, strictjson.ErrNotObject) {
+		return nil, serr
+	}
 	var f keySetJSON
 	err := json.Unmarshal(data, &f)
 	defer func() {
@@ -99,6 +107,9 @@ func ParseKeySet(data []byte) (*KeySet, error) {
 		if errors.As(err, &te) {
 			return nil, fmt.Errorf("%w: field %q has the wrong JSON type", ErrKeySet, te.Field)
 		}
+		return nil, fmt.Errorf("%w: not a key-set object", ErrKeySet)
+	}
+	if serr != nil {
 		return nil, fmt.Errorf("%w: not a key-set object", ErrKeySet)
 	}
 	p, err := parseProfile(f.Profile)
@@ -133,6 +144,45 @@ func ParseKeySet(data []byte) (*KeySet, error) {
 		return nil, err
 	}
 	return ks, nil
+}
+
+// checkKeySetNames checks the member names of a key-set file and of its
+// keys' entries (strictjson.Members). Errors wrap ErrKeySet, or are
+// strictjson.ErrNotObject where the structure is not what it walks (the
+// JSON decoder then names the problem).
+func checkKeySetNames(data []byte) error {
+	top, err := strictjson.Members(data, "profile", "keys")
+	if err == nil {
+		raw, ok := top["keys"]
+		if !ok || raw[0] != '[' {
+			return nil // the decoder refuses it
+		}
+		var elems [][]byte
+		if elems, err = strictjson.Elements(raw); err == nil {
+			for i, e := range elems {
+				if e[0] != '{' {
+					continue // the decoder refuses it
+				}
+				if _, err := strictjson.Members(e, "usage", "alg", "version", "levels", "key", "kcv"); err != nil {
+					return keySetNameError(err, fmt.Sprintf("key %d: ", i))
+				}
+			}
+			return nil
+		}
+	}
+	return keySetNameError(err, "")
+}
+
+func keySetNameError(err error, where string) error {
+	switch {
+	case errors.Is(err, strictjson.ErrUnknown):
+		return fmt.Errorf("%w: %sunknown field (names are case-sensitive: profile, keys; usage, alg, version, levels, key, kcv)", ErrKeySet, where)
+	case errors.Is(err, strictjson.ErrDuplicate):
+		return fmt.Errorf("%w: %sa field is repeated", ErrKeySet, where)
+	case errors.Is(err, strictjson.ErrTrailing):
+		return fmt.Errorf("%w: %sdata after the JSON value", ErrKeySet, where)
+	}
+	return err
 }
 
 // parseProfile reads the profile of a key-set file: a shipped profile's

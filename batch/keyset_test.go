@@ -107,6 +107,18 @@ func TestKeySetRefused(t *testing.T) {
 		{"profile type", `{"profile": {"name": "x", "base": "SM4", "unload_mac3": "` + secret + `"}, "keys": [` + entry + `]}`, mac.ErrBadProfile},
 		{"profile name echoed", `{"profile": {"name": "` + secret + `", "algs": ["3des"]}, "keys": [` + entry + `]}`, ErrKeySet},
 		{"profile algs", `{"profile": {"name": "x", "algs": ["3des"]}, "keys": [` + entry + `]}`, ErrKeySet},
+		// Names are exact: encoding/json alone would skip "kvc" (leaving
+		// the key unchecked), take "KCV" for "kcv" and let a repeated
+		// field override the first.
+		{"misspelt kcv", `{"profile": "SM4", "keys": [` + strings.Replace(entry, `"levels": 2`, `"levels": 2, "kvc": "`+bad+`"`, 1) + `]}`, ErrKeySet},
+		{"upper-case KCV", `{"profile": "SM4", "keys": [` + strings.Replace(entry, `"levels": 2`, `"levels": 2, "KCV": "`+bad+`"`, 1) + `]}`, ErrKeySet},
+		{"repeated key", `{"profile": "SM4", "keys": [` + strings.Replace(entry, `"levels": 2`, `"levels": 2, "key": "`+secret+`"`, 1) + `]}`, ErrKeySet},
+		{"key as a name", `{"profile": "SM4", "keys": [` + strings.Replace(entry, `"levels": 2`, `"levels": 2, "`+secret+`": 1`, 1) + `]}`, ErrKeySet},
+		{"upper-case Keys", `{"profile": "SM4", "Keys": [` + entry + `]}`, ErrKeySet},
+		{"repeated profile", `{"profile": "SM4", "profile": "PBOC-3DES", "keys": [` + entry + `]}`, ErrKeySet},
+		{"trailing data", `{"profile": "SM4", "keys": [` + entry + `]} {}`, ErrKeySet},
+		{"upper-case profile setting", `{"profile": {"name": "x", "base": "SM4", "Padding": "if_needed"}, "keys": [` + entry + `]}`, mac.ErrBadProfile},
+		{"repeated profile setting", `{"profile": {"name": "x", "base": "SM4", "padding": "if_needed", "padding": "always"}, "keys": [` + entry + `]}`, mac.ErrBadProfile},
 	}
 	for _, c := range cases {
 		ks, err := ParseKeySet([]byte(c.file))

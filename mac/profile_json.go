@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/sscard/sscard/diversify"
+	"github.com/sscard/sscard/internal/strictjson"
 )
 
 // The names profile files give the settings, indexed by value.
@@ -66,6 +68,16 @@ type profileJSON struct {
 	UnloadMAC3      []string `json:"unload_mac3,omitempty"`
 	OverdrawTAC     []string `json:"overdraw_tac,omitempty"`
 }
+
+// profileKeys are the member names of a profile object: profileJSON's.
+var profileKeys = func() []string {
+	t := reflect.TypeFor[profileJSON]()
+	keys := make([]string, t.NumField())
+	for i := range keys {
+		keys[i], _, _ = strings.Cut(t.Field(i).Tag.Get("json"), ",")
+	}
+	return keys
+}()
 
 // MarshalJSON writes a shipped profile (or one equal to it) as its name, and
 // any other as an object naming every setting, which UnmarshalJSON reads
@@ -149,6 +161,17 @@ func (p *Profile) UnmarshalJSON(b []byte) error {
 		}
 		*p = *s
 		return nil
+	}
+	// Exact, unrepeated names first: encoding/json would take
+	// "Padding" for "padding" and let a repeated setting override.
+	if _, err := strictjson.Members(b, profileKeys...); err != nil {
+		switch {
+		case errors.Is(err, strictjson.ErrUnknown):
+			return fmt.Errorf("%w: unknown setting (names are case-sensitive)", ErrBadProfile)
+		case errors.Is(err, strictjson.ErrDuplicate):
+			return fmt.Errorf("%w: a setting is repeated", ErrBadProfile)
+		}
+		return fmt.Errorf("%w: not a profile name or object", ErrBadProfile)
 	}
 	var j profileJSON
 	d := json.NewDecoder(bytes.NewReader(b))

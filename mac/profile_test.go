@@ -358,3 +358,24 @@ func TestProfileJSON(t *testing.T) {
 		t.Errorf("unknown name: %v", err)
 	}
 }
+
+// TestProfileJSONStrictNames: setting names are exact and unrepeated, and a
+// direct call refuses data after the object.
+func TestProfileJSONStrictNames(t *testing.T) {
+	for _, in := range []string{
+		`{"name": "x", "base": "SM4", "Padding": "if_needed"}`,
+		`{"name": "x", "base": "SM4", "padding": "if_needed", "padding": "always"}`,
+		`{"NAME": "x", "base": "SM4"}`,
+		`{"name": "x", "base": "SM4"} {"name": "y"}`,
+		`{"name": "x", "base": "SM4"} junk`,
+	} {
+		var p Profile
+		if err := p.UnmarshalJSON([]byte(in)); !errors.Is(err, ErrBadProfile) {
+			t.Errorf("%s: %v, want ErrBadProfile", in, err)
+		}
+	}
+	var p Profile
+	if err := p.UnmarshalJSON([]byte(` {"name": "x", "base": "SM4", "padding": "if_needed"} `)); err != nil || p.Name != "x" {
+		t.Fatalf("exact names refused: %v", err)
+	}
+}
