@@ -32,46 +32,44 @@ func Members(b []byte, allowed ...string) (map[string][]byte, error) {
 		return nil, ErrNotObject
 	}
 	m := make(map[string][]byte, len(allowed))
-	s.space()
-	if !s.eat('}') {
-		for {
-			s.space()
-			name, plain, ok := s.str()
-			if !ok {
-				return nil, ErrNotObject
-			}
-			known := false
-			for _, a := range allowed {
-				known = known || plain && a == string(name)
-			}
-			if !known {
-				return nil, ErrUnknown
-			}
-			if _, dup := m[string(name)]; dup {
-				return nil, ErrDuplicate
-			}
-			s.space()
-			if !s.eat(':') {
-				return nil, ErrNotObject
-			}
-			s.space()
-			start := s.i
-			if !s.value(0) {
-				return nil, ErrNotObject
-			}
-			m[string(name)] = b[start:s.i:s.i]
-			s.space()
-			if s.eat('}') {
-				break
-			}
-			if !s.eat(',') {
-				return nil, ErrNotObject
-			}
+	var err error
+	ok := s.seq('}', func() bool {
+		name, plain, ok := s.str()
+		if !ok {
+			return false
 		}
+		known := false
+		for _, a := range allowed {
+			known = known || plain && a == string(name)
+		}
+		if !known {
+			err = ErrUnknown
+			return false
+		}
+		if _, dup := m[string(name)]; dup {
+			err = ErrDuplicate
+			return false
+		}
+		s.space()
+		if !s.eat(':') {
+			return false
+		}
+		s.space()
+		start := s.i
+		if !s.value(0) {
+			return false
+		}
+		m[string(name)] = b[start:s.i:s.i]
+		return true
+	})
+	if err != nil {
+		return nil, err
 	}
-	s.space()
-	if s.i != len(b) {
-		return nil, ErrTrailing
+	if !ok {
+		return nil, ErrNotObject
+	}
+	if err := s.end(); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
@@ -85,27 +83,18 @@ func Elements(b []byte) ([][]byte, error) {
 		return nil, ErrNotObject
 	}
 	var elems [][]byte
-	s.space()
-	if !s.eat(']') {
-		for {
-			s.space()
-			start := s.i
-			if !s.value(0) {
-				return nil, ErrNotObject
-			}
-			elems = append(elems, b[start:s.i:s.i])
-			s.space()
-			if s.eat(']') {
-				break
-			}
-			if !s.eat(',') {
-				return nil, ErrNotObject
-			}
+	if !s.seq(']', func() bool {
+		start := s.i
+		if !s.value(0) {
+			return false
 		}
+		elems = append(elems, b[start:s.i:s.i])
+		return true
+	}) {
+		return nil, ErrNotObject
 	}
-	s.space()
-	if s.i != len(b) {
-		return nil, ErrTrailing
+	if err := s.end(); err != nil {
+		return nil, err
 	}
 	return elems, nil
 }
@@ -113,6 +102,38 @@ func Elements(b []byte) ([][]byte, error) {
 type scanner struct {
 	b []byte
 	i int
+}
+
+// seq scans the items of an object or array up to its closing end, after
+// the opening one: item scans one (from its first byte), separated by
+// commas.
+func (s *scanner) seq(end byte, item func() bool) bool {
+	s.space()
+	if s.eat(end) {
+		return true
+	}
+	for {
+		s.space()
+		if !item() {
+			return false
+		}
+		s.space()
+		if s.eat(end) {
+			return true
+		}
+		if !s.eat(',') {
+			return false
+		}
+	}
+}
+
+// end checks that only white space follows.
+func (s *scanner) end() error {
+	s.space()
+	if s.i != len(s.b) {
+		return ErrTrailing
+	}
+	return nil
 }
 
 func (s *scanner) space() {
@@ -164,38 +185,21 @@ func (s *scanner) value(depth int) bool {
 		_, _, ok := s.str()
 		return ok
 	case c == '{' || c == '[':
-		end := byte('}')
-		if c == '[' {
-			end = ']'
-		}
 		s.i++
-		s.space()
-		if s.eat(end) {
-			return true
+		if c == '[' {
+			return s.seq(']', func() bool { return s.value(depth + 1) })
 		}
-		for {
-			s.space()
-			if c == '{' {
-				if _, _, ok := s.str(); !ok {
-					return false
-				}
-				s.space()
-				if !s.eat(':') {
-					return false
-				}
-				s.space()
-			}
-			if !s.value(depth + 1) {
+		return s.seq('}', func() bool {
+			if _, _, ok := s.str(); !ok {
 				return false
 			}
 			s.space()
-			if s.eat(end) {
-				return true
-			}
-			if !s.eat(',') {
+			if !s.eat(':') {
 				return false
 			}
-		}
+			s.space()
+			return s.value(depth + 1)
+		})
 	default:
 		// A number or a literal: the characters that can make one.
 		start := s.i
