@@ -183,11 +183,13 @@ func checkMany(n, batches int) {
 
 // ExpandKeysMany expands the keys of n lanes held in consecutive batches:
 // lane i is lane i%MaxLanes of keys[i/MaxLanes] and its schedule goes to
-// dst[i/MaxLanes], as ExpandKeys would put it. Lanes >= n are not written.
+// dst[i/MaxLanes], as ExpandKeys would put it. Lanes >= n are not written,
+// though the AVX-512 path reads those of the last batch (it reads round
+// keys back from dst; the values are unused).
 // n must be in 0..MaxLanes*min(len(dst), len(keys)); any other value
 // panics. The AVX-512 path runs two batches at a time, eight groups of 16
 // lanes in flight, which hides the round latency that four groups cannot:
-// a schedule costs about two thirds of what ExpandKeys's does.
+// a schedule costs about three quarters of what ExpandKeys's does.
 func ExpandKeysMany(dst []Keys, keys []Blocks, n int) {
 	checkMany(n, min(len(dst), len(keys)))
 	for b := 0; n > 0; {

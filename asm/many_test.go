@@ -96,23 +96,51 @@ func TestEncryptMany(t *testing.T) {
 	})
 }
 
-// TestManyRange checks that lane counts beyond the batches given panic.
+// TestManyRange checks that lane counts outside the batches given panic
+// before anything is written.
 func TestManyRange(t *testing.T) {
+	forEachImpl(t, testManyRange)
+}
+
+func testManyRange(t *testing.T) {
 	for _, c := range []struct {
 		name string
-		fn   func()
+		fn   func(dk []Keys, db []Blocks)
 	}{
-		{"ExpandKeysMany n<0", func() { ExpandKeysMany(make([]Keys, 1), make([]Blocks, 1), -1) }},
-		{"ExpandKeysMany n>batches", func() { ExpandKeysMany(make([]Keys, 2), make([]Blocks, 1), MaxLanes+1) }},
-		{"EncryptMany n>batches", func() { EncryptMany(make([]Blocks, 2), make([]Keys, 2), make([]Blocks, 1), MaxLanes+1) }},
+		{"ExpandKeysMany n<0", func(dk []Keys, _ []Blocks) { ExpandKeysMany(dk, make([]Blocks, 2), -1) }},
+		{"ExpandKeysMany n>batches", func(dk []Keys, _ []Blocks) { ExpandKeysMany(dk, make([]Blocks, 1), MaxLanes+1) }},
+		{"EncryptMany n<0", func(_ []Keys, db []Blocks) { EncryptMany(db, make([]Keys, 2), make([]Blocks, 2), -1) }},
+		{"EncryptMany n>batches", func(_ []Keys, db []Blocks) {
+			EncryptMany(db, make([]Keys, 2), make([]Blocks, 1), MaxLanes+1)
+		}},
 	} {
+		dk := make([]Keys, 2)
+		db := make([]Blocks, 2)
+		for b := range db {
+			fillCanary(&db[b])
+			for r := range dk[b].RK {
+				for i := range dk[b].RK[r] {
+					dk[b].RK[r][i] = canaryWord(r, i)
+				}
+			}
+		}
 		func() {
 			defer func() {
 				if recover() == nil {
 					t.Errorf("%s: no panic", c.name)
 				}
 			}()
-			c.fn()
+			c.fn(dk, db)
 		}()
+		for b := range db {
+			checkCanary(t, c.name, &db[b], 0)
+			for r := range dk[b].RK {
+				for i := range dk[b].RK[r] {
+					if dk[b].RK[r][i] != canaryWord(r, i) {
+						t.Fatalf("%s: batch %d written before the panic", c.name, b)
+					}
+				}
+			}
+		}
 	}
 }

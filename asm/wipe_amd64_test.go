@@ -15,10 +15,10 @@ import (
 // label) by the zeroing of every vector register the kernel names, and, for
 // the kernels with a small frame of spill slots, by stores of a zeroed
 // register over the whole frame: key material must not outlive a call in
-// registers or on the stack. (fused512 and desFused512 keep their large
-// scratch 64-byte aligned through R13 and wipe the parts they wrote; their
-// registers are checked here.) Internal subroutines (name<>) are left to
-// their callers.
+// registers or on the stack. (fused512, desFused512 and the two-batch
+// kernels keep a larger scratch 64-byte aligned through R13; their registers
+// are checked here, their frames by TestScratchWiped.) Internal subroutines
+// (name<>) are left to their callers.
 func TestKernelsWipe(t *testing.T) {
 	textRE := regexp.MustCompile(`^TEXT ·(\w+)\(SB\), [^,]+, \$(\d+)-\d+`)
 	regRE := regexp.MustCompile(`\b[XYZ](\d+)\b`)

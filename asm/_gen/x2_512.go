@@ -24,7 +24,7 @@ import "fmt"
 const x2Frame = 4 * 8 * 64 // four words of eight groups
 
 // x2Regs returns the two state registers of group g (0..7): Z0..Z15; the S-box
-// inputs are Z16..Z23 (x2T), the temporaries Z24..Z27 (shared by the groups:
+// inputs are Z16..Z23 (x2T), the temporaries Z24..Z26 (shared by the groups:
 // register renaming keeps them apart).
 func x2Regs(g int) (a, b string) { return z(2 * g), z(2*g + 1) }
 

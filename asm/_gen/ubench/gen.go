@@ -1,6 +1,6 @@
 //go:build ignore
 
-// gen writes ubench_rounds_amd64.s: loops 15-20 of main.go, the cipher
+// gen writes ubench_rounds_amd64.s: loops 15-24 of main.go, the cipher
 // round and the lockstep key-schedule round as the kernels write them
 // (round keys and offsets read from memory), over 4 to 8 groups, with the
 // state in registers or with its two oldest words in memory.
@@ -150,7 +150,7 @@ func main() {
 	loop(22, 1, fastRound, "the low-depth round, 1 group")
 	loop(23, 2, fastRound, "the low-depth round, 2 groups")
 	loop(24, 12, memRound, "the first round with two state words in memory, 12 groups")
-	b.WriteString("\n// ubuf holds the state words in memory (at 0), the round keys (at 4096) and\n// the round offsets (at 8192) of loops 15-20.\nGLOBL ·ubuf(SB), NOPTR, $12352\n")
+	b.WriteString("\n// ubuf holds the state words in memory (at 0), the round keys (at 4096) and\n// the round offsets (at 8192) of loops 15-24.\nGLOBL ·ubuf(SB), NOPTR, $12352\n")
 	if err := os.WriteFile("ubench_rounds_amd64.s", b.Bytes(), 0o644); err != nil {
 		panic(err)
 	}

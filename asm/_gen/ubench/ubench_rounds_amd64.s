@@ -2847,5 +2847,5 @@ loop24_l:
 	RET
 
 // ubuf holds the state words in memory (at 0), the round keys (at 4096) and
-// the round offsets (at 8192) of loops 15-20.
+// the round offsets (at 8192) of loops 15-24.
 GLOBL ·ubuf(SB), NOPTR, $12352
