@@ -174,16 +174,12 @@ func (p *Profile) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("%w: not a profile name or object", ErrBadProfile)
 	}
 	var j profileJSON
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.DisallowUnknownFields()
-	if err := d.Decode(&j); err != nil {
-		// encoding/json's messages may repeat a key of b.
+	if err := json.Unmarshal(b, &j); err != nil {
+		// encoding/json's messages may repeat a key of b; the names are
+		// known to be profileKeys by now.
 		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &te) && te.Field != "":
+		if errors.As(err, &te) && te.Field != "" {
 			return fmt.Errorf("%w: %s has the wrong JSON type", ErrBadProfile, te.Field)
-		case strings.HasPrefix(err.Error(), "json: unknown field"):
-			return fmt.Errorf("%w: unknown setting", ErrBadProfile)
 		}
 		return fmt.Errorf("%w: not a profile name or object", ErrBadProfile)
 	}
